@@ -1,0 +1,71 @@
+#pragma once
+// Configuration from environment variables (and an optional .env file), validated once at start-up.
+// docs/configuration.md lists every variable; keep the two in step.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace emporium::core {
+
+struct Config {
+  std::string host = "127.0.0.1";
+  int port = 8080;                                      ///< 0 = pick a free port and print it
+  std::string database_url = "sqlite://data/emporium.db";
+  std::string redis_url;                                ///< empty = in-process rate limits and fan-out
+  std::string jwt_secret;                               ///< empty = generated and kept in DATA_DIR
+  std::string smtp_url;                                 ///< empty = mail goes to DATA_DIR/outbox
+  std::string mail_from = "Emporium <no-reply@emporium.local>";
+  std::string data_dir = "data";
+  std::vector<std::string> cors_origins;                ///< "*" allows any origin
+  std::string log_level = "info";
+  std::string log_format = "json";                      ///< json | text
+  std::string public_url = "http://127.0.0.1:8080";    ///< base of links in e-mails
+  std::string environment = "development";             ///< development | production | test
+
+  int io_threads = 0;                                   ///< 0 = number of cores
+  int worker_threads = 0;                               ///< 0 = 4 × cores
+  int db_pool_size = 0;                                 ///< 0 = worker_threads
+  std::size_t body_limit_bytes = 1 << 20;
+  std::chrono::seconds header_timeout{10};
+  std::chrono::seconds body_timeout{30};
+  std::chrono::seconds idle_timeout{75};
+  std::chrono::seconds shutdown_grace{10};
+  int max_requests_per_connection = 10000;
+
+  int rate_limit_ip_per_minute = 600;                   ///< 0 disables
+  int rate_limit_ip_burst = 200;
+  int rate_limit_user_per_minute = 1200;                ///< 0 disables
+  int rate_limit_user_burst = 300;
+  int login_max_failures = 10;                          ///< per IP and per account, per window
+  std::chrono::seconds login_failure_window{15 * 60};
+
+  std::chrono::seconds access_token_ttl{15 * 60};
+  std::chrono::seconds refresh_token_ttl{30 * 24 * 3600};
+
+  /// Argon2id limits; tests lower them, production keeps libsodium's INTERACTIVE (64 MiB, 2 passes).
+  std::uint64_t password_ops_limit = 2;
+  std::size_t password_mem_limit = 64u << 20;
+  int password_hash_concurrency = 4;                    ///< concurrent hashes (each takes mem_limit)
+};
+
+using Environment = std::map<std::string, std::string>;
+
+/// The process environment, with a .env file's entries underneath (the real environment wins).
+Environment ReadEnvironment(const std::string& dotenv_path = ".env");
+
+/// Parses a .env file: KEY=VALUE lines, `#` comments, optional `export `, single or double quotes.
+Environment ParseDotenv(const std::string& text);
+
+/// Validates every variable; on failure the Error lists each bad variable in `fields`.
+Result<Config> LoadConfig(const Environment& env);
+
+/// Uses JWT_SECRET if set; else reads DATA_DIR/jwt_secret, creating it (0600) with 48 random bytes.
+Status EnsureJwtSecret(Config& config);
+
+}  // namespace emporium::core

@@ -1,0 +1,704 @@
+#include "db/database.hpp"
+
+#include <soci/mysql/soci-mysql.h>
+#include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <filesystem>
+#include <random>
+#include <string_view>
+#include <thread>
+
+#include "core/log.hpp"
+#include "db/statement_counter.hpp"
+
+namespace emporium::db {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kMaxAttempts = 8;
+constexpr double kFirstBackoffMs = 5.0;
+constexpr int kLeaseTimeoutMs = 30'000;
+constexpr const char* kUrlField = "DATABASE_URL";
+
+const std::shared_ptr<spdlog::logger>& Log() {
+  static const auto logger = core::Logger("db");
+  return logger;
+}
+
+// Database's own BEGIN/COMMIT/PRAGMA statements are not part of a request's query budget, so the
+// counting logger skips them while this is non-zero.
+thread_local int t_uncounted = 0;
+
+class UncountedScope {
+ public:
+  UncountedScope() { ++t_uncounted; }
+  ~UncountedScope() { --t_uncounted; }
+  UncountedScope(const UncountedScope&) = delete;
+  UncountedScope& operator=(const UncountedScope&) = delete;
+};
+
+// SOCI calls start_query once per prepared statement (a `sql << ...` one-shot, a rowset, or a
+// statement prepared once and executed many times), on the thread that runs it.
+class CountingLogger final : public soci::logger_impl {
+ public:
+  void start_query(const std::string&) override {
+    if (t_uncounted == 0) StatementCounter::Increment();
+  }
+
+ private:
+  soci::logger_impl* do_clone() const override { return new CountingLogger; }
+};
+
+void Exec(soci::session& sql, const std::string& statement) {
+  UncountedScope uncounted;
+  sql << statement;
+}
+
+// Databases with a Read/Write running on this thread, to refuse nesting instead of deadlocking.
+thread_local std::vector<const Database*> t_active;
+
+class ActiveScope {
+ public:
+  explicit ActiveScope(const Database* db) : db_(db) { t_active.push_back(db); }
+  ~ActiveScope() { Release(); }
+  void Release() {
+    if (db_ == nullptr) return;
+    auto it = std::find(t_active.rbegin(), t_active.rend(), db_);
+    if (it != t_active.rend()) t_active.erase(std::next(it).base());
+    db_ = nullptr;
+  }
+  static bool IsActive(const Database* db) { return std::find(t_active.begin(), t_active.end(), db) != t_active.end(); }
+
+ private:
+  const Database* db_;
+};
+
+// ---- URL parsing -------------------------------------------------------------------------------
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::optional<std::string> PercentDecode(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out += in[i];
+      continue;
+    }
+    if (i + 2 >= in.size()) return std::nullopt;
+    int hi = HexValue(in[i + 1]);
+    int lo = HexValue(in[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
+}
+
+std::optional<int> ParseInt(std::string_view s, int min, int max) {
+  int v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size() || v < min || v > max) return std::nullopt;
+  return v;
+}
+
+Error UrlError(std::string message) { return Error::Invalid(kUrlField, std::move(message)); }
+
+Status ParseOptions(std::string_view query, ConnectionInfo& info) {
+  while (!query.empty()) {
+    std::size_t amp = query.find('&');
+    std::string_view part = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (part.empty()) continue;
+    std::size_t eq = part.find('=');
+    std::string_view key = part.substr(0, eq);
+    std::string_view value = eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1);
+    if (key == "pool") {
+      auto n = ParseInt(value, 1, 1000);
+      if (!n) return UrlError("option pool must be a whole number from 1 to 1000");
+      info.pool_size = *n;
+    } else if (key == "timeout") {
+      auto n = ParseInt(value, 0, 3600);
+      if (!n) return UrlError("option timeout must be a number of seconds from 0 to 3600");
+      info.timeout_seconds = *n;
+    } else {
+      return UrlError("unknown option \"" + std::string(key.substr(0, 40)) + "\" (allowed: pool, timeout)");
+    }
+  }
+  return OkStatus();
+}
+
+// A value for SOCI's MySQL connect string: single-quoted, with \ escaping ' and \.
+std::string MysqlQuote(const std::string& v) {
+  std::string out = "'";
+  for (char c : v) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+Result<ConnectionInfo> ParseSqlite(std::string_view rest, std::string_view query, const std::string& url) {
+  ConnectionInfo info;
+  info.dialect = Dialect::kSqlite;
+  info.soci_backend = "sqlite3";
+  EMP_TRY(ParseOptions(query, info));
+  if (rest.empty()) {
+    return UrlError(
+        "a SQLite URL needs a file: sqlite://data/emporium.db, sqlite:///var/lib/emporium.db or "
+        "sqlite://:memory:");
+  }
+  auto decoded = PercentDecode(rest);
+  if (!decoded) return UrlError("the SQLite path has a malformed %-escape");
+  if (*decoded == ":memory:") {
+    info.sqlite_path = ":memory:";
+  } else {
+    fs::path path(*decoded);
+    if (path.is_relative()) path = fs::current_path() / path;
+    path = path.lexically_normal();
+    if (!path.has_filename()) return UrlError("the SQLite path must name a file, not a directory");
+    info.sqlite_path = path.string();
+  }
+  // SOCI's SQLite connect string can quote a value with "..." (for spaces) but cannot escape a quote.
+  if (info.sqlite_path.find('"') != std::string::npos) return UrlError("the SQLite path must not contain '\"'");
+  std::string db = info.sqlite_path.find(' ') == std::string::npos ? info.sqlite_path : "\"" + info.sqlite_path + "\"";
+  info.connect_string = "db=" + db + " timeout=" + std::to_string(info.timeout_seconds);
+  info.display = url;
+  return info;
+}
+
+Result<ConnectionInfo> ParseMariaDb(std::string_view scheme, std::string_view rest, std::string_view query) {
+  ConnectionInfo info;
+  info.dialect = Dialect::kMariaDb;
+  info.soci_backend = "mysql";
+  EMP_TRY(ParseOptions(query, info));
+  constexpr const char* kShape = "mariadb://user:password@host:port/database";
+
+  std::size_t slash = rest.find('/');
+  if (slash == std::string_view::npos) return UrlError(std::string("a MariaDB URL needs a database: ") + kShape);
+  std::string_view authority = rest.substr(0, slash);
+  std::string_view path = rest.substr(slash + 1);
+
+  std::size_t at = authority.rfind('@');
+  if (at == std::string_view::npos) return UrlError(std::string("a MariaDB URL needs a user: ") + kShape);
+  std::string_view userinfo = authority.substr(0, at);
+  std::string_view hostport = authority.substr(at + 1);
+
+  std::size_t colon = userinfo.find(':');
+  auto user = PercentDecode(userinfo.substr(0, colon));
+  std::optional<std::string> password;
+  if (colon != std::string_view::npos) password = PercentDecode(userinfo.substr(colon + 1));
+  if (!user || (colon != std::string_view::npos && !password)) {
+    return UrlError("the MariaDB user or password has a malformed %-escape");
+  }
+  if (user->empty()) return UrlError(std::string("a MariaDB URL needs a user: ") + kShape);
+
+  std::string host;
+  std::string_view port_text;
+  if (hostport.starts_with('[')) {  // [IPv6]:port
+    std::size_t close = hostport.find(']');
+    if (close == std::string_view::npos) return UrlError("the MariaDB host has an unclosed '['");
+    host = std::string(hostport.substr(1, close - 1));
+    std::string_view after = hostport.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return UrlError(std::string("the MariaDB host is malformed: ") + kShape);
+      port_text = after.substr(1);
+    }
+  } else {
+    std::size_t pc = hostport.rfind(':');
+    host = std::string(hostport.substr(0, pc));
+    if (pc != std::string_view::npos) port_text = hostport.substr(pc + 1);
+  }
+  if (host.empty()) return UrlError(std::string("a MariaDB URL needs a host: ") + kShape);
+  int port = 3306;
+  if (!port_text.empty()) {
+    auto p = ParseInt(port_text, 1, 65535);
+    if (!p) return UrlError("the MariaDB port must be a number from 1 to 65535");
+    port = *p;
+  }
+
+  auto database = PercentDecode(path);
+  if (!database) return UrlError("the MariaDB database name has a malformed %-escape");
+  if (database->empty()) return UrlError(std::string("a MariaDB URL needs a database: ") + kShape);
+  if (database->size() > 64 || database->find_first_of("/\\.'\"`") != std::string::npos) {
+    return UrlError("the MariaDB database name must be at most 64 characters without / \\ . or quotes");
+  }
+
+  std::string shown_host = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  info.display = std::string(scheme) + "://" + *user + (password ? ":***" : "") + "@" + shown_host + ":" +
+                 std::to_string(port) + "/" + *database;
+  if (!query.empty()) info.display += "?" + std::string(query);
+  info.connect_string = "db=" + MysqlQuote(*database) + " user=" + MysqlQuote(*user);
+  if (password) info.connect_string += " password=" + MysqlQuote(*password);
+  info.connect_string += " host=" + MysqlQuote(host) + " port=" + std::to_string(port) +
+                         " charset=utf8mb4 connect_timeout=" + std::to_string(std::max(1, info.timeout_seconds));
+  return info;
+}
+
+// ---- driver errors -----------------------------------------------------------------------------
+
+enum class Failure { kBusy, kConnectionLost, kUnique, kForeignKey, kOther };
+
+bool Contains(const char* haystack, std::string_view needle) {
+  return std::string_view(haystack).find(needle) != std::string_view::npos;
+}
+
+bool IsForeignKeyViolation(const std::exception& e) {
+  if (const auto* s = dynamic_cast<const soci::sqlite3_soci_error*>(&e)) {
+    return s->result() == 787 || ((s->result() & 0xff) == 19 && Contains(e.what(), "FOREIGN KEY constraint failed"));
+  }
+  if (const auto* m = dynamic_cast<const soci::mysql_soci_error*>(&e)) {
+    return m->err_num_ == 1451 || m->err_num_ == 1452 || m->err_num_ == 1216 || m->err_num_ == 1217;
+  }
+  return false;
+}
+
+Failure Classify(const std::exception& e) {
+  if (const auto* s = dynamic_cast<const soci::sqlite3_soci_error*>(&e)) {
+    int primary = s->result() & 0xff;  // extended result codes are on: keep the primary code
+    if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) return Failure::kBusy;
+  } else if (const auto* m = dynamic_cast<const soci::mysql_soci_error*>(&e)) {
+    switch (m->err_num_) {
+      case 1205:  // lock wait timeout
+      case 1213:  // deadlock
+        return Failure::kBusy;
+      case 1053:  // server shutdown in progress
+      case 1927:  // connection was killed
+      case 2002:  // can't connect through socket
+      case 2003:  // can't connect to server
+      case 2006:  // server has gone away
+      case 2013:  // lost connection during query
+      case 2055:  // lost connection (system error)
+        return Failure::kConnectionLost;
+      default:
+        break;
+    }
+  }
+  if (IsUniqueViolation(e)) return Failure::kUnique;
+  if (IsForeignKeyViolation(e)) return Failure::kForeignKey;
+  return Failure::kOther;
+}
+
+std::string ErrorCodeText(const std::exception& e) {
+  if (const auto* s = dynamic_cast<const soci::sqlite3_soci_error*>(&e)) return "sqlite " + std::to_string(s->result());
+  if (const auto* m = dynamic_cast<const soci::mysql_soci_error*>(&e)) return "mariadb " + std::to_string(m->err_num_);
+  if (dynamic_cast<const soci::soci_error*>(&e) != nullptr) return "soci";
+  return "exception";
+}
+
+// MariaDB errors whose message quotes the offending value ("Duplicate entry 'a@b.c' for key ...",
+// "Incorrect integer value: 'abc' ..."); other messages quote only identifiers.
+bool MessageQuotesValues(const std::exception& e) {
+  const auto* m = dynamic_cast<const soci::mysql_soci_error*>(&e);
+  if (m == nullptr) return false;
+  switch (m->err_num_) {
+    case 1022:
+    case 1062:
+    case 1292:
+    case 1366:
+    case 1367:
+    case 1411:
+    case 1525:
+    case 1586:
+    case 1644:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// what() without bound values: SOCI appends " while executing ... with :v=..." (cut), and some
+// server messages quote the offending value (masked to '?').
+std::string SafeWhat(const std::exception& e) {
+  std::string_view text(e.what());
+  std::size_t cut = text.find(" while ");
+  if (cut != std::string_view::npos) text = text.substr(0, cut);
+  std::string out;
+  if (MessageQuotesValues(e)) {
+    bool quoted = false;
+    for (char c : text) {
+      if (c == '\'') {
+        out += c;
+        if (!quoted) out += '?';
+        quoted = !quoted;
+      } else if (!quoted) {
+        out += c;
+      }
+    }
+  } else {
+    out = text;
+  }
+  if (out.size() > 300) out.resize(300);
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ' || out.back() == '.')) out.pop_back();
+  return out;
+}
+
+Error Translate(Failure failure, const std::exception& e, std::string_view context) {
+  switch (failure) {
+    case Failure::kUnique:
+      return Error::Conflict("The resource already exists.");
+    case Failure::kForeignKey:
+      return Error::Conflict("The change conflicts with related data.");
+    case Failure::kBusy: {
+      Log()->warn("{\"event\":\"db_busy\",\"op\":\"" + std::string(context) + "\",\"code\":\"" + ErrorCodeText(e) +
+                  "\"}");
+      Error err = Error::Unavailable("The database is busy; try again.");
+      err.retry_after_seconds = 1;
+      return err;
+    }
+    case Failure::kConnectionLost: {
+      Log()->error("{\"event\":\"db_unavailable\",\"op\":\"" + std::string(context) + "\",\"code\":\"" +
+                   ErrorCodeText(e) + "\",\"error\":\"" + core::JsonEscape(SafeWhat(e)) + "\"}");
+      Error err = Error::Unavailable("The database is unavailable; try again.");
+      err.retry_after_seconds = 1;
+      return err;
+    }
+    case Failure::kOther:
+      break;
+  }
+  Log()->error("{\"event\":\"db_error\",\"op\":\"" + std::string(context) + "\",\"code\":\"" + ErrorCodeText(e) +
+               "\",\"error\":\"" + core::JsonEscape(SafeWhat(e)) + "\"}");
+  return Error::Internal();
+}
+
+std::chrono::microseconds Backoff(int retry) {
+  thread_local std::mt19937 rng{std::random_device{}()};
+  std::uniform_real_distribution<double> jitter(0.5, 1.5);
+  double ms = kFirstBackoffMs * static_cast<double>(1 << std::min(retry - 1, 10)) * jitter(rng);
+  return std::chrono::microseconds(static_cast<std::int64_t>(ms * 1000));
+}
+
+// ---- sessions ----------------------------------------------------------------------------------
+
+void Configure(soci::session& sql, const ConnectionInfo& info) {
+  UncountedScope uncounted;
+  if (info.dialect == Dialect::kSqlite) {
+    auto* backend = static_cast<soci::sqlite3_session_backend*>(sql.get_backend());
+    // Extended codes tell a UNIQUE (2067) from a FOREIGN KEY (787) violation without parsing text.
+    sqlite3_extended_result_codes(backend->conn_, 1);
+    std::string mode;
+    sql << "PRAGMA journal_mode=WAL", soci::into(mode);
+    if (info.sqlite_path != ":memory:" && mode != "wal") {
+      Log()->warn("{\"event\":\"db_no_wal\",\"journal_mode\":\"" + core::JsonEscape(mode) + "\"}");
+    }
+    sql << "PRAGMA foreign_keys=ON";
+    sql << "PRAGMA synchronous=NORMAL";
+    sql << "PRAGMA busy_timeout=" + std::to_string(info.timeout_seconds * 1000);
+  } else {
+    sql << "SET time_zone = '+00:00'";
+    sql << "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED";
+    sql << "SET SESSION sql_mode = 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ZERO_DATE,NO_ZERO_IN_DATE,"
+           "NO_ENGINE_SUBSTITUTION'";
+  }
+}
+
+// Re-opens a session whose connection was lost (or never came back); on failure the session is
+// left closed, and the next lease tries again.
+void EnsureConnected(soci::session& sql, const ConnectionInfo& info) {
+  if (sql.get_backend() != nullptr) return;
+  sql.reconnect();
+  try {
+    Configure(sql, info);
+  } catch (...) {
+    sql.close();  // never hand out a connection without its UTC / isolation / pragma settings
+    throw;
+  }
+}
+
+void ReconnectQuietly(soci::session& sql, const ConnectionInfo& info) {
+  try {
+    if (sql.get_backend() != nullptr) sql.close();
+    EnsureConnected(sql, info);
+    Log()->info("{\"event\":\"db_reconnected\"}");
+  } catch (const std::exception& e) {
+    Log()->warn("{\"event\":\"db_reconnect_failed\",\"code\":\"" + ErrorCodeText(e) + "\",\"error\":\"" +
+                core::JsonEscape(SafeWhat(e)) + "\"}");
+  }
+}
+
+void RollbackQuietly(soci::session& sql) {
+  // SQLite may already have rolled back by itself ("no transaction is active"); nothing to do then.
+  try {
+    if (sql.get_backend() != nullptr) Exec(sql, "ROLLBACK");
+  } catch (const std::exception&) {
+  }
+}
+
+void RunCallbacks(std::vector<std::function<void()>>& callbacks) {
+  for (auto& fn : callbacks) {
+    // The transaction is committed: a throwing callback must not turn that into a failure.
+    try {
+      fn();
+    } catch (const std::exception& e) {
+      Log()->error("{\"event\":\"after_commit_failed\",\"error\":\"" + core::JsonEscape(SafeWhat(e)) + "\"}");
+    }
+  }
+}
+
+}  // namespace
+
+// ---- ConnectionInfo ----------------------------------------------------------------------------
+
+Result<ConnectionInfo> ConnectionInfo::Parse(const std::string& url) {
+  std::size_t sep = url.find("://");
+  if (sep == std::string::npos) {
+    return UrlError("must look like sqlite://data/emporium.db or mariadb://user:password@host:port/database");
+  }
+  std::string_view scheme(url.data(), sep);
+  std::string_view rest(url.data() + sep + 3, url.size() - sep - 3);
+  std::string_view query;
+  if (std::size_t q = rest.find('?'); q != std::string_view::npos) {
+    query = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+  }
+  if (scheme == "sqlite") return ParseSqlite(rest, query, url);
+  if (scheme == "mariadb" || scheme == "mysql") return ParseMariaDb(scheme, rest, query);
+  return UrlError("the scheme must be sqlite, mariadb or mysql, not \"" + std::string(scheme.substr(0, 20)) + "\"");
+}
+
+// ---- Database ----------------------------------------------------------------------------------
+
+class Database::Lease {
+ public:
+  explicit Lease(Database& db) : db_(db) {
+    ok_ = db.pool_->try_lease(pos_, kLeaseTimeoutMs);
+    if (ok_) db.in_use_.fetch_add(1, std::memory_order_relaxed);
+  }
+  ~Lease() { Release(); }
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+
+  explicit operator bool() const { return ok_; }
+  soci::session& session() { return db_.pool_->at(pos_); }
+  void Release() {
+    if (!ok_) return;
+    ok_ = false;
+    db_.in_use_.fetch_sub(1, std::memory_order_relaxed);
+    db_.pool_->give_back(pos_);
+  }
+
+ private:
+  Database& db_;
+  std::size_t pos_ = 0;
+  bool ok_ = false;
+};
+
+Database::Database(ConnectionInfo info, int pool_size)
+    : info_(std::move(info)),
+      pool_size_(pool_size),
+      pool_(std::make_unique<soci::connection_pool>(static_cast<std::size_t>(pool_size))) {}
+
+Database::~Database() = default;
+
+Result<std::unique_ptr<Database>> Database::Open(const std::string& url, int pool_size) {
+  EMP_ASSIGN(ConnectionInfo info, ConnectionInfo::Parse(url));
+  int size = std::max(1, info.pool_size > 0 ? info.pool_size : pool_size);
+  const bool sqlite = info.dialect == Dialect::kSqlite;
+  if (sqlite && info.sqlite_path == ":memory:") {
+    size = 1;
+  } else if (sqlite) {
+    std::error_code ec;
+    fs::create_directories(fs::path(info.sqlite_path).parent_path(), ec);
+    if (ec) {
+      return Error::Unavailable("Cannot create the directory of " + info.display + ": " + ec.message());
+    }
+  }
+
+  std::unique_ptr<Database> db(new Database(std::move(info), size));
+  const ConnectionInfo& ci = db->info_;
+  try {
+    for (int i = 0; i < size; ++i) {
+      soci::session& sql = db->pool_->at(static_cast<std::size_t>(i));
+      if (sqlite) {
+        sql.open(soci::sqlite3, ci.connect_string);
+      } else {
+        sql.open(soci::mysql, ci.connect_string);
+      }
+      sql.set_logger(soci::logger(new CountingLogger));
+      Configure(sql, ci);
+    }
+  } catch (const std::exception& e) {
+    return Error::Unavailable("Cannot open the database " + ci.display + ": " + SafeErrorText(e));
+  }
+  Log()->info("{\"event\":\"db_open\",\"url\":\"" + core::JsonEscape(ci.display) +
+              "\",\"pool\":" + std::to_string(size) + "}");
+  return db;
+}
+
+PoolStats Database::Stats() const {
+  PoolStats s;
+  s.size = pool_size_;
+  s.in_use = in_use_.load(std::memory_order_relaxed);
+  s.transactions = transactions_.load(std::memory_order_relaxed);
+  s.retries = retries_.load(std::memory_order_relaxed);
+  s.failures = failures_.load(std::memory_order_relaxed);
+  return s;
+}
+
+Status Database::Run(bool write, const std::function<Status(Tx&)>& body) {
+  const char* op = write ? "write" : "read";
+  if (ActiveScope::IsActive(this)) {
+    Log()->error(std::string("{\"event\":\"db_nested_transaction\",\"op\":\"") + op + "\"}");
+    return Error::Internal();
+  }
+  transactions_.fetch_add(1, std::memory_order_relaxed);
+  ActiveScope active(this);
+
+  const bool sqlite = info_.dialect == Dialect::kSqlite;
+  const std::string begin =
+      sqlite ? (write ? "BEGIN IMMEDIATE" : "BEGIN") : (write ? "START TRANSACTION" : "START TRANSACTION READ ONLY");
+  for (int attempt = 1;; ++attempt) {
+    enum class Stage { kBegin, kBody, kCommit } stage = Stage::kBegin;
+    std::vector<std::function<void()>> callbacks;
+    {
+      Lease lease(*this);
+      if (!lease) {
+        failures_.fetch_add(1, std::memory_order_relaxed);
+        Log()->error(std::string("{\"event\":\"db_pool_exhausted\",\"op\":\"") + op + "\"}");
+        Error err = Error::Unavailable("All database connections are busy; try again.");
+        err.retry_after_seconds = 1;
+        return err;
+      }
+      soci::session& sql = lease.session();
+      Tx tx(sql, info_.dialect);
+      try {
+        EnsureConnected(sql, info_);
+        Exec(sql, begin);
+        stage = Stage::kBody;
+        Status st = body(tx);
+        if (!st) {
+          RollbackQuietly(sql);
+          return st;
+        }
+        stage = Stage::kCommit;
+        Exec(sql, "COMMIT");
+        callbacks = std::move(tx.after_commit_);
+      } catch (const std::exception& e) {
+        const Failure failure = Classify(e);
+        if (failure == Failure::kConnectionLost) {
+          ReconnectQuietly(sql, info_);
+          if (write && stage == Stage::kCommit) {
+            failures_.fetch_add(1, std::memory_order_relaxed);
+            Log()->error("{\"event\":\"db_commit_outcome_unknown\",\"code\":\"" + ErrorCodeText(e) + "\"}");
+            Error err = Error::Unavailable(
+                "The database connection was lost while saving; the change may or may not have been saved.");
+            err.retry_after_seconds = 1;
+            return err;
+          }
+        } else {
+          RollbackQuietly(sql);
+        }
+        const bool retryable = failure == Failure::kBusy || failure == Failure::kConnectionLost;
+        if (!retryable || attempt >= kMaxAttempts) {
+          failures_.fetch_add(1, std::memory_order_relaxed);
+          return Translate(failure, e, op);
+        }
+        retries_.fetch_add(1, std::memory_order_relaxed);
+        Log()->debug(std::string("{\"event\":\"db_retry\",\"op\":\"") + op +
+                     "\",\"attempt\":" + std::to_string(attempt) + ",\"code\":\"" + ErrorCodeText(e) + "\"}");
+        lease.Release();
+        std::this_thread::sleep_for(Backoff(attempt));
+        continue;
+      } catch (...) {
+        RollbackQuietly(sql);
+        failures_.fetch_add(1, std::memory_order_relaxed);
+        Log()->error(std::string("{\"event\":\"db_error\",\"op\":\"") + op + "\",\"code\":\"non-standard exception\"}");
+        return Error::Internal();
+      }
+    }
+    // The session is back in the pool and nesting is over, so callbacks may start new transactions.
+    active.Release();
+    RunCallbacks(callbacks);
+    return OkStatus();
+  }
+}
+
+Status Database::RunWithoutTransaction(const std::function<Status(Tx&)>& body) {
+  if (ActiveScope::IsActive(this)) {
+    Log()->error("{\"event\":\"db_nested_transaction\",\"op\":\"unmanaged\"}");
+    return Error::Internal();
+  }
+  transactions_.fetch_add(1, std::memory_order_relaxed);
+  ActiveScope active(this);
+  std::vector<std::function<void()>> callbacks;
+  {
+    Lease lease(*this);
+    if (!lease) {
+      failures_.fetch_add(1, std::memory_order_relaxed);
+      return Error::Unavailable("All database connections are busy; try again.");
+    }
+    soci::session& sql = lease.session();
+    Tx tx(sql, info_.dialect);
+    try {
+      EnsureConnected(sql, info_);
+      Status st = body(tx);
+      if (!st) return st;
+      callbacks = std::move(tx.after_commit_);
+    } catch (const std::exception& e) {
+      const Failure failure = Classify(e);
+      if (failure == Failure::kConnectionLost) ReconnectQuietly(sql, info_);
+      failures_.fetch_add(1, std::memory_order_relaxed);
+      return Translate(failure, e, "unmanaged");
+    } catch (...) {
+      failures_.fetch_add(1, std::memory_order_relaxed);
+      Log()->error("{\"event\":\"db_error\",\"op\":\"unmanaged\",\"code\":\"non-standard exception\"}");
+      return Error::Internal();
+    }
+  }
+  active.Release();
+  RunCallbacks(callbacks);
+  return OkStatus();
+}
+
+Status Database::Ping() {
+  Lease lease(*this);
+  if (!lease) return Error::Unavailable("All database connections are busy.");
+  soci::session& sql = lease.session();
+  for (int attempt = 1;; ++attempt) {
+    try {
+      EnsureConnected(sql, info_);
+      UncountedScope uncounted;
+      int one = 0;
+      sql << "SELECT 1", soci::into(one);
+      return OkStatus();
+    } catch (const std::exception& e) {
+      if (attempt == 1 && Classify(e) == Failure::kConnectionLost) {
+        ReconnectQuietly(sql, info_);
+        continue;
+      }
+      return Error::Unavailable("The database does not answer: " + SafeErrorText(e));
+    }
+  }
+}
+
+bool IsTransientError(const std::exception& e) {
+  const Failure f = Classify(e);
+  return f == Failure::kBusy || f == Failure::kConnectionLost;
+}
+
+std::string SafeErrorText(const std::exception& e) { return SafeWhat(e) + " (" + ErrorCodeText(e) + ")"; }
+
+bool IsUniqueViolation(const std::exception& e) {
+  if (const auto* s = dynamic_cast<const soci::sqlite3_soci_error*>(&e)) {
+    const int rc = s->result();
+    if (rc == 2067 || rc == 1555) return true;  // SQLITE_CONSTRAINT_UNIQUE / _PRIMARYKEY
+    // Without extended result codes (a session not configured by Database) only the text tells.
+    return rc == 19 && (Contains(e.what(), "UNIQUE constraint failed") || Contains(e.what(), "must be unique"));
+  }
+  if (const auto* m = dynamic_cast<const soci::mysql_soci_error*>(&e)) {
+    return m->err_num_ == 1062 || m->err_num_ == 1586 || m->err_num_ == 1022;
+  }
+  return false;
+}
+
+}  // namespace emporium::db

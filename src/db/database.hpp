@@ -1,0 +1,161 @@
+#pragma once
+// The database: a SOCI connection pool over SQLite or MariaDB, transactions with automatic retry,
+// and translation of driver exceptions into Error. Repositories receive a Tx and use tx.sql.
+//
+//   auto user = db.Write([&](db::Tx& tx) -> Result<User> {
+//     tx.sql << kInsertUser, soci::use(email), ...;
+//     tx.AfterCommit([=] { mailer.Send(...); });
+//     return User{...};
+//   });
+//
+// Thread-safe: any number of threads may call Read/Write concurrently (each leases one session).
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace soci {
+class session;
+class connection_pool;
+}  // namespace soci
+
+namespace emporium::db {
+
+enum class Dialect { kSqlite, kMariaDb };
+
+/// A parsed DATABASE_URL.
+struct ConnectionInfo {
+  Dialect dialect = Dialect::kSqlite;
+  std::string soci_backend;    ///< "sqlite3" or "mysql"
+  std::string connect_string;  ///< SOCI connect string (secrets inside: never log it)
+  std::string display;         ///< the URL with the password masked, for logs
+  std::string sqlite_path;     ///< for SQLite: the file (":memory:" allowed), parent dirs created on open
+  int pool_size = 0;           ///< from ?pool=N (1..1000); 0 = use the size passed to Database::Open
+  int timeout_seconds = 5;     ///< from ?timeout=N: SQLite busy timeout / MariaDB connect timeout
+
+  /// sqlite:///abs/path.db, sqlite://relative.db (made absolute against the working directory),
+  /// sqlite://:memory:, mariadb://user:pass@host[:port]/db (mysql:// accepted; port 3306 by default;
+  /// user, password and database percent-decoded). Query options: pool, timeout; any other is
+  /// rejected. Errors are kInvalidArgument on field DATABASE_URL and never contain the password.
+  static Result<ConnectionInfo> Parse(const std::string& url);
+};
+
+/// One transaction (or, for Read, one leased session). Valid only inside the callback.
+class Tx {
+ public:
+  Tx(soci::session& sql, Dialect dialect) : sql(sql), dialect(dialect) {}
+  soci::session& sql;
+  const Dialect dialect;
+
+  /// Runs `fn` after the transaction commits (never if it rolls back), in registration order,
+  /// on the calling thread. Use it to publish events or hand work to other threads.
+  void AfterCommit(std::function<void()> fn) { after_commit_.push_back(std::move(fn)); }
+
+ private:
+  friend class Database;
+  std::vector<std::function<void()>> after_commit_;
+};
+
+struct PoolStats {
+  int size = 0;                    ///< sessions in the pool
+  int in_use = 0;                  ///< sessions leased right now
+  std::uint64_t transactions = 0;  ///< Read/Write calls started
+  std::uint64_t retries = 0;       ///< attempts re-run after busy/deadlock/lost connection
+  std::uint64_t failures = 0;      ///< calls that ended in a driver error (not errors returned by the callback)
+};
+
+class Database {
+ public:
+  /// Opens `pool_size` sessions (the URL's ?pool= wins; an in-memory SQLite database always gets one
+  /// session, since each connection to ":memory:" would be a different database). SQLite: WAL,
+  /// foreign_keys=ON, synchronous=NORMAL, busy timeout. MariaDB: utf8mb4, READ COMMITTED, UTC time
+  /// zone, strict sql_mode. Every statement a session prepares increments db::StatementCounter
+  /// (transaction control issued by Database itself is not counted). kInvalidArgument for a bad
+  /// URL, kUnavailable when the database cannot be opened.
+  static Result<std::unique_ptr<Database>> Open(const std::string& url, int pool_size);
+  ~Database();
+
+  Dialect dialect() const { return info_.dialect; }
+  const ConnectionInfo& info() const { return info_; }
+  PoolStats Stats() const;
+
+  /// Runs `f(Tx&)` (returning Result<T>) in a write transaction (SQLite: BEGIN IMMEDIATE; MariaDB:
+  /// START TRANSACTION). If `f` returns an Error the transaction rolls back and the Error is returned.
+  /// Busy/locked (SQLite) and deadlock/lock-timeout (MariaDB) failures roll back and re-run `f`
+  /// (so `f` must have no side effects outside the transaction: use Tx::AfterCommit). A unique or
+  /// foreign-key violation becomes kConflict; anything else thrown by the driver becomes kInternal
+  /// (logged without bound values).
+  template <class F>
+  auto Write(F&& f) -> std::invoke_result_t<F, Tx&> {
+    return RunTyped(true, std::forward<F>(f));
+  }
+
+  /// Like Write, for reads: MariaDB runs it in a READ ONLY transaction (READ COMMITTED, so each
+  /// statement sees the latest committed data; writing fails); SQLite in a deferred transaction (one
+  /// snapshot for the whole callback). AfterCommit callbacks run when it ends.
+  ///
+  /// Read/Write must not be nested on one thread for the same Database (the inner call would wait
+  /// for a lock or a session the outer one holds): a nested call returns kInternal at once.
+  /// A lost MariaDB connection is re-opened and the callback re-run, except when it is lost during
+  /// the COMMIT of a Write: the outcome is then unknown and kUnavailable is returned. When every
+  /// retry is used up (or no session frees up within 30 s) the result is kUnavailable.
+  template <class F>
+  auto Read(F&& f) -> std::invoke_result_t<F, Tx&> {
+    return RunTyped(false, std::forward<F>(f));
+  }
+
+  /// Checks a pooled connection answers (for /readyz).
+  Status Ping();
+
+  /// Runs `f(Tx&)` on a leased session outside any transaction (autocommit), once, without retry,
+  /// with the same error translation as Write. For the migrator (MariaDB DDL commits implicitly, and
+  /// its GET_LOCK belongs to the session); repositories use Read/Write.
+  Status RunWithoutTransaction(const std::function<Status(Tx&)>& body);
+
+ private:
+  class Lease;  // RAII lease of one pooled session (database.cpp)
+
+  explicit Database(ConnectionInfo info, int pool_size);
+  Status Run(bool write, const std::function<Status(Tx&)>& body);
+
+  template <class F>
+  auto RunTyped(bool write, F&& f) -> std::invoke_result_t<F, Tx&> {
+    using R = std::invoke_result_t<F, Tx&>;
+    std::optional<R> out;
+    Status st = Run(write, [&](Tx& tx) -> Status {
+      out.emplace(f(tx));
+      if (!*out) return out->error();
+      return OkStatus();
+    });
+    if (!st) return std::move(st).error();
+    return std::move(*out);
+  }
+
+  ConnectionInfo info_;
+  int pool_size_;
+  std::unique_ptr<soci::connection_pool> pool_;
+  std::atomic<int> in_use_{0};
+  std::atomic<std::uint64_t> transactions_{0}, retries_{0}, failures_{0};
+};
+
+/// True if the exception is a UNIQUE constraint violation (SQLite 19/2067, MariaDB 1062).
+bool IsUniqueViolation(const std::exception& e);
+
+/// True for the driver errors Database::Read/Write retry by themselves: SQLite busy/locked, MariaDB
+/// deadlock (1213), lock wait timeout (1205) and lost connections. Code that catches driver
+/// exceptions inside a callback must rethrow these.
+bool IsTransientError(const std::exception& e);
+
+/// A driver exception as text safe to log or return: SOCI's "while executing ... with :v=..." tail
+/// is cut and, in MariaDB messages that quote the offending value (duplicate entry, incorrect
+/// value), the value is masked ('?'); followed by the driver code ("sqlite 19", "mariadb 1062").
+std::string SafeErrorText(const std::exception& e);
+
+}  // namespace emporium::db

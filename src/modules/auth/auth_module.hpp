@@ -1,0 +1,65 @@
+#pragma once
+// The accounts and auth module: the one header other code includes. Builds its repositories,
+// services and controllers; exposes the routes, the bearer-token Authenticator for the HTTP
+// dispatcher, and a few user operations other modules and the CLI need.
+//
+//   audit::AuditLog audit(db, clock);
+//   auth::AuthModule auth(db, config, clock, mail, limiter, audit);
+//   auth.RegisterRoutes(router);
+//   audit.RegisterRoutes(router);
+//   dispatcher.SetAuthenticator(&auth.authenticator());
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/clock.hpp"
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "core/rate_limiter.hpp"
+#include "core/roles.hpp"
+#include "db/database.hpp"
+#include "http/dispatcher.hpp"
+#include "http/router.hpp"
+#include "infra/mail/mailer.hpp"
+#include "modules/audit/audit_module.hpp"
+#include "modules/auth/model.hpp"
+
+namespace emporium::auth {
+
+class AuthModule {
+ public:
+  /// Every reference must outlive the module. `config.jwt_secret` should be set (core::EnsureJwtSecret);
+  /// the argon2id limits and concurrency, token lifetimes and login throttling come from `config`.
+  /// Registers the actor lookup of `audit` (e-mail and role of an entry's actor). Builds a password
+  /// hasher, which computes one hash at start-up (a dummy used for unknown e-mails at login).
+  AuthModule(db::Database& db, const core::Config& config, const core::Clock& clock, infra::MailService& mail,
+             core::RateLimiter& limiter, audit::AuditLog& audit);
+  ~AuthModule();
+  AuthModule(const AuthModule&) = delete;
+  AuthModule& operator=(const AuthModule&) = delete;
+
+  /// /api/v1/auth/*, /api/v1/me*, /api/v1/admin/users*.
+  void RegisterRoutes(http::Router& router);
+
+  /// Verifies bearer access tokens for the dispatcher. Lives as long as the module.
+  http::Authenticator& authenticator();
+
+  /// Creates an account with a pre-verified e-mail and any role, e.g. the first admin from
+  /// `emporium user create`. Recorded in the audit log as a system action ("user.create" with
+  /// details.source = "cli"); no mail is sent. The e-mail is trimmed and lower-cased.
+  /// kInvalidArgument (field email or password) for a malformed address or a weak password,
+  /// kConflict when the e-mail is taken. Blocking (argon2id).
+  Result<UserView> CreateUser(const std::string& email, const std::string& password, const std::string& first_name,
+                              const std::string& last_name, Role role);
+
+  /// A user by id, for other modules (names and e-mail for orders, mails ...). kNotFound for unknown
+  /// and deleted accounts.
+  Result<UserView> FindUser(std::int64_t id);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace emporium::auth

@@ -1,0 +1,536 @@
+#include <gtest/gtest.h>
+#include <soci/soci.h>
+
+#include <atomic>
+#include <chrono>
+#include <latch>
+#include <thread>
+
+#include "db/database.hpp"
+#include "db/migrator.hpp"
+#include "db/statement_counter.hpp"
+#include "support/test_database.hpp"
+
+namespace emporium::db {
+namespace {
+
+using test::OpenTestDatabase;
+using test::TestDatabase;
+
+bool OnMariaDb() { return test::TestDialect() == Dialect::kMariaDb; }
+
+void CreateTables(Database& db) {
+  Status st = db.Write([](Tx& tx) -> Status {
+    tx.sql
+        << "CREATE TABLE dbtest_items (id BIGINT PRIMARY KEY, name VARCHAR(100) NOT NULL UNIQUE, qty BIGINT NOT NULL)";
+    tx.sql << "CREATE TABLE dbtest_children (id BIGINT PRIMARY KEY, item_id BIGINT NOT NULL, "
+              "FOREIGN KEY (item_id) REFERENCES dbtest_items (id))";
+    return OkStatus();
+  });
+  ASSERT_TRUE(st) << st.error().message;
+}
+
+TestDatabase OpenWithTables(int pool_size = 4) {
+  TestDatabase db = OpenTestDatabase(false, pool_size);
+  CreateTables(*db);
+  return db;
+}
+
+Status InsertItem(Tx& tx, long long id, const std::string& name, long long qty = 0) {
+  tx.sql << "INSERT INTO dbtest_items (id, name, qty) VALUES (:id, :name, :qty)", soci::use(id), soci::use(name),
+      soci::use(qty);
+  return OkStatus();
+}
+
+long long CountItems(Database& db) {
+  auto n = db.Read([](Tx& tx) -> Result<long long> {
+    long long count = 0;
+    tx.sql << "SELECT COUNT(*) FROM dbtest_items", soci::into(count);
+    return count;
+  });
+  EXPECT_TRUE(n) << n.error().message;
+  return n ? *n : -1;
+}
+
+long long Qty(Database& db, long long id) {
+  auto q = db.Read([&](Tx& tx) -> Result<long long> {
+    long long qty = -1;
+    tx.sql << "SELECT qty FROM dbtest_items WHERE id = :id", soci::use(id), soci::into(qty);
+    return qty;
+  });
+  EXPECT_TRUE(q) << q.error().message;
+  return q ? *q : -1;
+}
+
+// Opens a second pool on the same database, as another process would.
+std::unique_ptr<Database> OpenAgain(const TestDatabase& db, const std::string& query = "", int pool_size = 2) {
+  auto other = Database::Open(db.url() + query, pool_size);
+  EXPECT_TRUE(other) << other.error().message;
+  return other ? std::move(other).value() : nullptr;
+}
+
+TEST(Database, WriteCommitsWhatTheCallbackDid) {
+  auto db = OpenWithTables();
+  auto r = db->Write([](Tx& tx) -> Result<int> {
+    EMP_TRY(InsertItem(tx, 1, "mug"));
+    return 42;
+  });
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(*r, 42);
+  EXPECT_EQ(CountItems(*db), 1);
+  EXPECT_TRUE(db->Ping());
+}
+
+TEST(Database, WriteRollsBackWhenTheCallbackReturnsAnError) {
+  auto db = OpenWithTables();
+  auto r = db->Write([](Tx& tx) -> Result<int> {
+    EMP_TRY(InsertItem(tx, 1, "mug"));
+    return Error::Conflict("out of mugs");
+  });
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(r.error().message, "out of mugs");
+  EXPECT_EQ(CountItems(*db), 0);
+  EXPECT_EQ(db->Stats().failures, 0u) << "an error returned by the callback is not a database failure";
+}
+
+TEST(Database, WriteRollsBackAndReportsInternalWhenTheCallbackThrows) {
+  auto db = OpenWithTables();
+  Status st = db->Write([](Tx& tx) -> Status {
+    EMP_TRY(InsertItem(tx, 1, "mug"));
+    tx.sql << "SELECT no_such_column FROM dbtest_items";
+    return OkStatus();
+  });
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, ErrorCode::kInternal);
+  EXPECT_EQ(CountItems(*db), 0);
+  EXPECT_EQ(db->Stats().failures, 1u);
+}
+
+TEST(Database, AfterCommitRunsOnlyWhenTheTransactionCommits) {
+  auto db = OpenWithTables();
+  std::vector<std::string> events;
+  Status ok = db->Write([&](Tx& tx) -> Status {
+    tx.AfterCommit([&] { events.push_back("first"); });
+    tx.AfterCommit([&] {
+      events.push_back("second");
+      // The session is back in the pool: a callback may start a new transaction.
+      Status nested = db->Write([](Tx& tx2) { return InsertItem(tx2, 2, "plate"); });
+      events.push_back(nested ? "nested ok" : nested.error().message);
+    });
+    EXPECT_TRUE(events.empty()) << "callbacks must wait for the commit";
+    return InsertItem(tx, 1, "mug");
+  });
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(events, (std::vector<std::string>{"first", "second", "nested ok"}));
+  EXPECT_EQ(CountItems(*db), 2);
+
+  bool ran = false;
+  Status failed = db->Write([&](Tx& tx) -> Status {
+    tx.AfterCommit([&] { ran = true; });
+    return Error::Invalid("qty", "must be positive");
+  });
+  EXPECT_FALSE(failed);
+  EXPECT_FALSE(ran);
+}
+
+TEST(Database, UniqueViolationBecomesConflict) {
+  auto db = OpenWithTables();
+  ASSERT_TRUE(db->Write([](Tx& tx) { return InsertItem(tx, 1, "mug"); }));
+  bool recognised = false;
+  Status st = db->Write([&](Tx& tx) -> Status {
+    try {
+      return InsertItem(tx, 2, "mug");
+    } catch (const std::exception& e) {
+      recognised = IsUniqueViolation(e);
+      EXPECT_EQ(std::string(SafeErrorText(e)).find("'mug'"), std::string::npos) << SafeErrorText(e);
+      throw;
+    }
+  });
+  ASSERT_FALSE(st);
+  EXPECT_TRUE(recognised);
+  EXPECT_EQ(st.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(st.error().message, "The resource already exists.");
+  EXPECT_EQ(CountItems(*db), 1);
+}
+
+TEST(Database, ForeignKeyViolationBecomesConflict) {
+  auto db = OpenWithTables();
+  Status st = db->Write([](Tx& tx) -> Status {
+    tx.sql << "INSERT INTO dbtest_children (id, item_id) VALUES (1, 999)";
+    return OkStatus();
+  });
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, ErrorCode::kConflict);
+}
+
+TEST(Database, ConcurrentReadModifyWritesOnOneRowLoseNothing) {
+  auto db = OpenWithTables(4);
+  ASSERT_TRUE(db->Write([](Tx& tx) { return InsertItem(tx, 1, "counter", 0); }));
+  // MariaDB needs the row lock that repositories take with FOR UPDATE; SQLite's BEGIN IMMEDIATE
+  // already serializes writers.
+  const std::string select =
+      std::string("SELECT qty FROM dbtest_items WHERE id = 1") + (OnMariaDb() ? " FOR UPDATE" : "");
+  constexpr int kThreads = 4;
+  constexpr int kIncrements = 200;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kIncrements; ++i) {
+        Status st = db->Write([&](Tx& tx) -> Status {
+          long long qty = 0;
+          tx.sql << select, soci::into(qty);
+          ++qty;
+          tx.sql << "UPDATE dbtest_items SET qty = :qty WHERE id = 1", soci::use(qty);
+          return OkStatus();
+        });
+        if (!st) ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(Qty(*db, 1), kThreads * kIncrements);
+}
+
+TEST(Database, ContendedWriteIsRetriedUntilTheLockFrees) {
+  auto db = OpenWithTables(2);
+  ASSERT_TRUE(db->Write([](Tx& tx) { return InsertItem(tx, 1, "a", 0); }));
+  ASSERT_TRUE(db->Write([](Tx& tx) { return InsertItem(tx, 2, "b", 0); }));
+
+  if (!OnMariaDb()) {
+    // A second "process" whose busy timeout is 0 hits SQLITE_BUSY at once while the first holds the
+    // write lock for 150 ms; the backoff retries must carry it through.
+    auto impatient = OpenAgain(db, "?timeout=0", 1);
+    ASSERT_NE(impatient, nullptr);
+    std::latch locked(1);
+    std::thread holder([&] {
+      Status st = db->Write([&](Tx& tx) -> Status {
+        tx.sql << "UPDATE dbtest_items SET qty = qty + 1 WHERE id = 1";
+        locked.count_down();
+        std::this_thread::sleep_for(std::chrono::milliseconds(150));
+        return OkStatus();
+      });
+      EXPECT_TRUE(st) << st.error().message;
+    });
+    locked.wait();
+    Status st = impatient->Write([](Tx& tx) -> Status {
+      tx.sql << "UPDATE dbtest_items SET qty = qty + 1 WHERE id = 1";
+      return OkStatus();
+    });
+    holder.join();
+    ASSERT_TRUE(st) << st.error().message;
+    EXPECT_GE(impatient->Stats().retries, 1u);
+  } else {
+    // Two transactions lock the rows in opposite order: InnoDB kills one with a deadlock (1213),
+    // which is rolled back and re-run.
+    std::latch both_locked_first_row(2);
+    std::atomic<int> attempts{0};
+    auto cross = [&](long long first, long long second) {
+      Status st = db->Write([&](Tx& tx) -> Status {
+        bool first_attempt = attempts.fetch_add(1) < 2;
+        long long qty = 0;
+        tx.sql << "SELECT qty FROM dbtest_items WHERE id = :id FOR UPDATE", soci::use(first), soci::into(qty);
+        if (first_attempt) both_locked_first_row.arrive_and_wait();
+        tx.sql << "SELECT qty FROM dbtest_items WHERE id = :id FOR UPDATE", soci::use(second), soci::into(qty);
+        tx.sql << "UPDATE dbtest_items SET qty = qty + 1 WHERE id IN (:a, :b)", soci::use(first), soci::use(second);
+        return OkStatus();
+      });
+      EXPECT_TRUE(st) << st.error().message;
+    };
+    std::thread a(cross, 1, 2);
+    std::thread b(cross, 2, 1);
+    a.join();
+    b.join();
+    EXPECT_EQ(Qty(*db, 1), 2);
+    EXPECT_EQ(Qty(*db, 2), 2);
+    EXPECT_GE(db->Stats().retries, 1u);
+  }
+}
+
+long long ConnectionId(Tx& tx) {
+  long long id = 0;
+  tx.sql << "SELECT CONNECTION_ID()", soci::into(id);
+  return id;
+}
+
+void Kill(Database& admin, long long connection_id) {
+  Status st = admin.RunWithoutTransaction([&](Tx& tx) -> Status {
+    tx.sql << "KILL " + std::to_string(connection_id);
+    return OkStatus();
+  });
+  ASSERT_TRUE(st) << st.error().message;
+}
+
+TEST(Database, LostMariaDbConnectionIsReopenedAndTheTransactionRerun) {
+  if (!OnMariaDb()) GTEST_SKIP() << "MariaDB only: an SQLite connection cannot be lost";
+  auto db = OpenWithTables(1);
+  auto admin = OpenAgain(db, "", 1);
+  ASSERT_NE(admin, nullptr);
+  int attempts = 0;
+  auto r = db->Write([&](Tx& tx) -> Result<int> {
+    ++attempts;
+    if (attempts == 1) Kill(*admin, ConnectionId(tx));
+    EMP_TRY(InsertItem(tx, 1, "mug"));
+    return attempts;
+  });
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(*r, 2);
+  EXPECT_GE(db->Stats().retries, 1u);
+  EXPECT_EQ(CountItems(*db), 1);
+
+  // The re-opened session got the session settings again.
+  auto tz = db->Read([](Tx& tx) -> Result<std::string> {
+    std::string zone;
+    tx.sql << "SELECT @@session.time_zone", soci::into(zone);
+    return zone;
+  });
+  ASSERT_TRUE(tz);
+  EXPECT_EQ(*tz, "+00:00");
+}
+
+TEST(Database, ConnectionLostDuringCommitIsUnavailableNotRetried) {
+  if (!OnMariaDb()) GTEST_SKIP() << "MariaDB only: an SQLite connection cannot be lost";
+  auto db = OpenWithTables(1);
+  auto admin = OpenAgain(db, "", 1);
+  ASSERT_NE(admin, nullptr);
+  int attempts = 0;
+  Status st = db->Write([&](Tx& tx) -> Status {
+    ++attempts;
+    EMP_TRY(InsertItem(tx, 1, "mug"));
+    Kill(*admin, ConnectionId(tx));  // the next thing this session sends is COMMIT
+    return OkStatus();
+  });
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(attempts, 1);
+  EXPECT_EQ(CountItems(*db), 0) << "the server rolled the transaction back when the connection died";
+  EXPECT_TRUE(db->Write([](Tx& tx) { return InsertItem(tx, 2, "plate"); })) << "the session was re-opened";
+}
+
+TEST(Database, NestedTransactionOnOneThreadIsRefused) {
+  auto db = OpenWithTables(2);
+  Status inner_result = OkStatus();
+  Status outer = db->Write([&](Tx& tx) -> Status {
+    inner_result = db->Read([](Tx&) -> Status { return OkStatus(); });
+    return InsertItem(tx, 1, "mug");
+  });
+  ASSERT_TRUE(outer);
+  ASSERT_FALSE(inner_result);
+  EXPECT_EQ(inner_result.error().code, ErrorCode::kInternal);
+}
+
+TEST(Database, ReadOnMariaDbRefusesToWrite) {
+  auto db = OpenWithTables();
+  Status st = db->Read([](Tx& tx) { return InsertItem(tx, 1, "mug"); });
+  if (OnMariaDb()) {
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().code, ErrorCode::kInternal);
+    EXPECT_EQ(CountItems(*db), 0);
+  } else {
+    EXPECT_TRUE(st) << "SQLite's deferred read transaction upgrades to a write";
+  }
+}
+
+TEST(Database, StatementCounterCountsTheCallbacksStatementsOnTheCurrentThread) {
+  auto db = OpenWithTables();
+  StatementCounter::Reset();
+  Status st = db->Write([](Tx& tx) -> Status {
+    EMP_TRY(InsertItem(tx, 1, "mug", 1));
+    long long qty = 0;
+    tx.sql << "SELECT qty FROM dbtest_items WHERE id = 1", soci::into(qty);
+    soci::rowset<soci::row> rows = (tx.sql.prepare << "SELECT id, name FROM dbtest_items");
+    for (const auto& row : rows) (void)row;
+    return OkStatus();
+  });
+  ASSERT_TRUE(st) << st.error().message;
+  EXPECT_EQ(StatementCounter::Count(), 3u) << "BEGIN and COMMIT are not counted";
+
+  std::thread other([&] {
+    StatementCounter::Reset();
+    EXPECT_TRUE(db->Read([](Tx& tx) -> Status {
+      long long n = 0;
+      tx.sql << "SELECT COUNT(*) FROM dbtest_items", soci::into(n);
+      tx.sql << "SELECT COUNT(*) FROM dbtest_children", soci::into(n);
+      return OkStatus();
+    }));
+    EXPECT_EQ(StatementCounter::Count(), 2u);
+  });
+  other.join();
+  EXPECT_EQ(StatementCounter::Count(), 3u) << "another thread's statements are its own";
+  EXPECT_EQ(CountItems(*db), 1);
+  EXPECT_EQ(StatementCounter::Count(), 4u);
+}
+
+TEST(Database, PoolStatsShowTheSessionInUseDuringATransaction) {
+  auto db = OpenWithTables(3);
+  PoolStats before = db->Stats();
+  EXPECT_EQ(before.size, 3);
+  EXPECT_EQ(before.in_use, 0);
+  int in_use_inside = -1;
+  ASSERT_TRUE(db->Read([&](Tx&) -> Status {
+    in_use_inside = db->Stats().in_use;
+    return OkStatus();
+  }));
+  EXPECT_EQ(in_use_inside, 1);
+  PoolStats after = db->Stats();
+  EXPECT_EQ(after.in_use, 0);
+  EXPECT_EQ(after.transactions, before.transactions + 1);
+}
+
+TEST(Database, InMemorySqliteGetsASingleSession) {
+  auto db = Database::Open("sqlite://:memory:?pool=8", 4);
+  ASSERT_TRUE(db) << db.error().message;
+  EXPECT_EQ((*db)->Stats().size, 1);
+  Status st = (*db)->Write([](Tx& tx) -> Status {
+    tx.sql << "CREATE TABLE t (id INTEGER)";
+    tx.sql << "INSERT INTO t VALUES (1)";
+    return OkStatus();
+  });
+  ASSERT_TRUE(st) << st.error().message;
+  auto n = (*db)->Read([](Tx& tx) -> Result<int> {
+    int count = 0;
+    tx.sql << "SELECT COUNT(*) FROM t", soci::into(count);
+    return count;
+  });
+  ASSERT_TRUE(n);
+  EXPECT_EQ(*n, 1);
+}
+
+TEST(Database, OpenReportsAnUnreachableDatabaseAsUnavailable) {
+  auto db = Database::Open(
+      OnMariaDb() ? "mariadb://nobody:pw@127.0.0.1:1/none?timeout=1" : "sqlite:///proc/forbidden/x.db", 1);
+  ASSERT_FALSE(db);
+  EXPECT_EQ(db.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(db.error().message.find(":pw@"), std::string::npos);
+}
+
+// ---- migrations --------------------------------------------------------------------------------
+
+std::vector<Migration> TestMigrations(int up_to) {
+  const bool maria = OnMariaDb();
+  std::vector<Migration> all;
+  all.push_back({1, "test_items",
+                 SplitSqlStatements("CREATE TABLE mt_items (id BIGINT PRIMARY KEY, name VARCHAR(100) NOT NULL, touched "
+                                    "BIGINT NOT NULL DEFAULT 0);\n"
+                                    "CREATE INDEX mt_items_name ON mt_items (name);\n")});
+  all.push_back(
+      {2, "test_trigger",
+       SplitSqlStatements(
+           maria
+               ? "-- MariaDB flavour\n"
+                 "CREATE TRIGGER mt_items_touch BEFORE INSERT ON mt_items FOR EACH ROW\n"
+                 "BEGIN\n"
+                 "  IF NEW.name = 'special' THEN\n"
+                 "    SET NEW.touched = 2;\n"
+                 "  ELSE\n"
+                 "    SET NEW.touched = 1;\n"
+                 "  END IF;\n"
+                 "END;\n"
+               : "-- SQLite flavour\n"
+                 "CREATE TRIGGER mt_items_touch AFTER INSERT ON mt_items\n"
+                 "BEGIN\n"
+                 "  UPDATE mt_items SET touched = CASE WHEN NEW.name = 'special' THEN 2 ELSE 1 END WHERE id = NEW.id;\n"
+                 "END;\n")});
+  all.push_back({3, "test_more", SplitSqlStatements("CREATE TABLE mt_more (id BIGINT PRIMARY KEY);")});
+  all.resize(static_cast<std::size_t>(up_to));
+  return all;
+}
+
+TEST(Migrator, AppliesPendingMigrationsOnceAndIsIdempotent) {
+  auto db = OpenTestDatabase(false);
+  auto first = Migrate(*db, TestMigrations(2));
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(first->applied, 2);
+  EXPECT_EQ(first->current_version, 2);
+
+  auto again = Migrate(*db, TestMigrations(2));
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->applied, 0);
+
+  auto later = Migrate(*db, TestMigrations(3));
+  ASSERT_TRUE(later) << later.error().message;
+  EXPECT_EQ(later->applied, 1);
+  EXPECT_EQ(later->current_version, 3);
+
+  auto state = ReadSchemaState(*db, TestMigrations(3));
+  ASSERT_TRUE(state);
+  EXPECT_EQ(state->database_version, 3);
+  EXPECT_EQ(state->binary_version, 3);
+
+  // The trigger body survived splitting and runs.
+  auto touched = db->Write([](Tx& tx) -> Result<std::pair<long long, long long>> {
+    tx.sql << "INSERT INTO mt_items (id, name) VALUES (1, 'plain')";
+    tx.sql << "INSERT INTO mt_items (id, name) VALUES (2, 'special')";
+    long long a = 0, b = 0;
+    tx.sql << "SELECT touched FROM mt_items WHERE id = 1", soci::into(a);
+    tx.sql << "SELECT touched FROM mt_items WHERE id = 2", soci::into(b);
+    return std::make_pair(a, b);
+  });
+  ASSERT_TRUE(touched) << touched.error().message;
+  EXPECT_EQ(touched->first, 1);
+  EXPECT_EQ(touched->second, 2);
+}
+
+TEST(Migrator, RefusesADatabaseNewerThanTheBinary) {
+  auto db = OpenTestDatabase(false);
+  ASSERT_TRUE(Migrate(*db, TestMigrations(2)));
+  auto r = Migrate(*db, TestMigrations(1));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(r.error().message, "database schema version 2 is newer than this binary (1); upgrade emporium");
+
+  auto state = ReadSchemaState(*db, TestMigrations(1));
+  ASSERT_TRUE(state);
+  EXPECT_EQ(state->database_version, 2);
+  EXPECT_EQ(state->binary_version, 1);
+}
+
+TEST(Migrator, ReportsTheFailingStatementAndDoesNotRecordTheMigration) {
+  auto db = OpenTestDatabase(false);
+  auto migrations = TestMigrations(1);
+  migrations.push_back(
+      {2, "broken", {"CREATE TABLE mt_ok (id BIGINT PRIMARY KEY)", "CREATE TABLE mt_bad (id NOSUCHTYPE PRIMARY KEY"}});
+  auto r = Migrate(*db, migrations);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kInternal);
+  EXPECT_NE(r.error().message.find("V002__broken failed at statement 2 of 2"), std::string::npos) << r.error().message;
+  auto state = ReadSchemaState(*db, migrations);
+  ASSERT_TRUE(state);
+  EXPECT_EQ(state->database_version, 1);
+}
+
+TEST(Migrator, ConcurrentMigratorsApplyEachMigrationOnce) {
+  auto db = OpenTestDatabase(false);
+  auto other = OpenAgain(db);
+  ASSERT_NE(other, nullptr);
+  Result<MigrationReport> ra = Error::Internal(), rb = Error::Internal();
+  std::thread a([&] { ra = Migrate(*db, TestMigrations(3)); });
+  std::thread b([&] { rb = Migrate(*other, TestMigrations(3)); });
+  a.join();
+  b.join();
+  ASSERT_TRUE(ra) << ra.error().message;
+  ASSERT_TRUE(rb) << rb.error().message;
+  EXPECT_EQ(ra->applied + rb->applied, 3);
+  auto count = db->Read([](Tx& tx) -> Result<int> {
+    int n = 0;
+    tx.sql << "SELECT COUNT(*) FROM schema_migrations", soci::into(n);
+    return n;
+  });
+  ASSERT_TRUE(count);
+  EXPECT_EQ(*count, 3);
+}
+
+TEST(Migrator, EmbeddedMigrationsBringAFreshDatabaseUpToDate) {
+  auto db = OpenTestDatabase(true);
+  auto state = ReadSchemaState(*db);
+  ASSERT_TRUE(state) << state.error().message;
+  EXPECT_EQ(state->database_version, state->binary_version);
+  auto again = Migrate(*db);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->applied, 0);
+}
+
+}  // namespace
+}  // namespace emporium::db
