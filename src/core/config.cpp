@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "core/crypto.hpp"
+#include "core/trusted_proxies.hpp"
 
 extern char** environ;
 
@@ -166,6 +167,17 @@ Result<Config> LoadConfig(const Environment& env) {
         r.Fail("CORS_ORIGINS", "each origin must be * or start with http:// or https://, got \"" + item + "\"");
       }
       c.cors_origins.push_back(item);
+    }
+  }
+  if (auto proxies = r.Get("TRUSTED_PROXIES")) {
+    std::stringstream ss(*proxies);
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+      item = Trim(item);
+      if (!item.empty()) c.trusted_proxies.push_back(item);
+    }
+    if (auto parsed = TrustedProxies::Parse(c.trusted_proxies); !parsed) {
+      r.Fail("TRUSTED_PROXIES", parsed.error().fields.front().message);
     }
   }
   r.OneOf("LOG_LEVEL", c.log_level, {"trace", "debug", "info", "warn", "error", "off"});

@@ -23,6 +23,7 @@ struct Config {
   std::string mail_from = "Emporium <no-reply@emporium.local>";
   std::string data_dir = "data";
   std::vector<std::string> cors_origins;                ///< "*" allows any origin
+  std::vector<std::string> trusted_proxies;             ///< addresses/CIDRs whose X-Forwarded-For is believed
   std::string log_level = "info";
   std::string log_format = "json";                      ///< json | text
   std::string public_url = "http://127.0.0.1:8080";    ///< base of links in e-mails

@@ -164,6 +164,9 @@ Dispatcher::Dispatcher(const Router& router, const core::Config& config, const c
   user_policy_ = {.name = "user",
                   .capacity = static_cast<double>(std::max(1, config.rate_limit_user_burst)),
                   .refill_per_second = config.rate_limit_user_per_minute / 60.0};
+  // LoadConfig has validated the list; an invalid one here would be a wiring bug, so fall back to
+  // trusting no proxy rather than failing open.
+  if (auto proxies = core::TrustedProxies::Parse(config.trusted_proxies)) trusted_proxies_ = std::move(*proxies);
   for (const auto& o : config.cors_origins) cors_any_ = cors_any_ || o == "*";
   production_ = config.environment == "production";
   // Request ids are unique, not secret: a random per-process prefix plus a counter is enough and
@@ -173,6 +176,10 @@ Dispatcher::Dispatcher(const Router& router, const core::Config& config, const c
 }
 
 void Dispatcher::AssignRequestId(Request& req) {
+  // Every entry point calls this first, so it is also where the client address is settled.
+  if (!trusted_proxies_.empty()) {
+    req.remote_ip = trusted_proxies_.ClientIp(req.remote_ip, req.Header("X-Forwarded-For").value_or(""));
+  }
   if (auto incoming = req.Header("X-Request-Id"); incoming && IsSaneRequestId(*incoming)) {
     req.request_id = std::string(*incoming);
   } else {

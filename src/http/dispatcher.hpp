@@ -4,7 +4,7 @@
 // parsed request and writes whatever comes back.
 //
 // Order of the chain:
-//   request id → CORS (preflight answered here) → route match (404 / 405 + Allow) → per-IP token
+//   client address (X-Forwarded-For only from TRUSTED_PROXIES) → request id → CORS (preflight answered here) → route match (404 / 405 + Allow) → per-IP token
 //   bucket → authentication (Bearer) → role check (403) → per-user token bucket → handler (every
 //   exception becomes a logged 500) → response headers (request id, CORS, RateLimit-*, security
 //   headers, Cache-Control, X-Sql-Statements outside production) → access log line → metrics.
@@ -16,6 +16,7 @@
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "core/rate_limiter.hpp"
+#include "core/trusted_proxies.hpp"
 #include "http/metrics.hpp"
 #include "http/request.hpp"
 #include "http/router.hpp"
@@ -77,6 +78,7 @@ class Dispatcher {
   core::RateLimiter* limiter_;
   Metrics* metrics_;
   Authenticator* authenticator_ = nullptr;
+  core::TrustedProxies trusted_proxies_;
   core::RateLimitPolicy ip_policy_;
   core::RateLimitPolicy user_policy_;
   bool cors_any_ = false;

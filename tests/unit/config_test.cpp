@@ -62,6 +62,15 @@ TEST(Config, ReportsEveryBadValueAtOnce) {
   EXPECT_NE(FindField(e, "PORT")->message.find("80a"), std::string::npos) << "the message quotes the bad value";
 }
 
+TEST(Config, ValidatesTrustedProxies) {
+  auto ok = LoadConfig({{"TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.7"}});
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->trusted_proxies, (std::vector<std::string>{"10.0.0.0/8", "192.168.1.7"}));
+  auto bad = LoadConfig({{"TRUSTED_PROXIES", "10.0.0.0/8,lb.internal"}});
+  ASSERT_FALSE(bad);
+  ASSERT_NE(FindField(bad.error(), "TRUSTED_PROXIES"), nullptr);
+}
+
 TEST(Config, RejectsOutOfRangePort) {
   EXPECT_FALSE(LoadConfig({{"PORT", "65536"}}));
   EXPECT_FALSE(LoadConfig({{"PORT", "-1"}}));

@@ -331,6 +331,27 @@ TEST_F(DispatcherTest, IpRateLimitIsPerAddress) {
   EXPECT_EQ(dispatcher_->Handle(other).status, 200);
 }
 
+TEST_F(DispatcherTest, BehindATrustedProxyTheForwardedClientGetsItsOwnBucket) {
+  config_.rate_limit_ip_per_minute = 60;
+  config_.rate_limit_ip_burst = 1;
+  config_.trusted_proxies = {"10.0.0.0/8"};
+  Make();
+  auto via_proxy = [&](std::string forwarded_for) {
+    auto req = Req(Method::kGet, "/hello", {{"X-Forwarded-For", std::move(forwarded_for)}});
+    req.remote_ip = "10.0.0.5";
+    return dispatcher_->Handle(req).status;
+  };
+  EXPECT_EQ(via_proxy("198.51.100.1"), 200);
+  EXPECT_EQ(via_proxy("198.51.100.1"), 429);
+  EXPECT_EQ(via_proxy("198.51.100.2"), 200) << "another client behind the same balancer";
+  // An untrusted peer cannot choose its bucket by sending the header itself.
+  auto spoofed = Req(Method::kGet, "/hello", {{"X-Forwarded-For", "192.0.2.77"}});
+  spoofed.remote_ip = "203.0.113.8";
+  EXPECT_EQ(dispatcher_->Handle(spoofed).status, 200);
+  spoofed.remote_ip = "203.0.113.8";
+  EXPECT_EQ(dispatcher_->Handle(spoofed).status, 429);
+}
+
 TEST_F(DispatcherTest, UserRateLimitAppliesPerUser) {
   config_.rate_limit_user_per_minute = 60;
   config_.rate_limit_user_burst = 1;

@@ -1,13 +1,10 @@
 #include "modules/audit/audit_controller.hpp"
 
-#include <sodium.h>
-
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
-#include <charconv>
 #include <vector>
 
-#include "core/crypto.hpp"
+#include "core/cursor.hpp"
 #include "http/validation.hpp"
 #include "modules/audit/audit_module.hpp"
 
@@ -20,22 +17,6 @@ constexpr int kDefaultLimit = 20;
 constexpr int kMaxLimit = 100;
 }  // namespace
 
-std::string EncodeCursor(std::int64_t last_id) { return core::Base64UrlEncode(std::to_string(last_id)); }
-
-std::optional<std::int64_t> DecodeCursor(std::string_view cursor) {
-  if (cursor.empty() || cursor.size() > 32) return std::nullopt;
-  unsigned char buf[32];
-  std::size_t len = 0;
-  if (sodium_base642bin(buf, sizeof buf, cursor.data(), cursor.size(), nullptr, &len, nullptr,
-                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
-    return std::nullopt;
-  }
-  const char* begin = reinterpret_cast<const char*>(buf);
-  std::int64_t id = 0;
-  auto [end, ec] = std::from_chars(begin, begin + len, id);
-  if (ec != std::errc() || end != begin + len || id <= 0) return std::nullopt;
-  return id;
-}
 
 void RegisterAuditRoutes(http::Router& router, AuditLog& log) {
   router.Get(
@@ -53,7 +34,7 @@ void RegisterAuditRoutes(http::Router& router, AuditLog& log) {
         if (filter.action && filter.action->empty()) filter.action.reset();
         if (filter.resource_type && filter.resource_type->empty()) filter.resource_type.reset();
         if (cursor && !cursor->empty()) {
-          filter.before_id = DecodeCursor(*cursor);
+          filter.before_id = core::DecodeIdCursor(*cursor);
           if (!filter.before_id) return Error::Invalid("cursor", "is not a valid cursor");
         }
         EMP_ASSIGN(AuditPage page, log.List(filter));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/cursor.hpp"
 #include "core/clock.hpp"
 #include "modules/audit/audit_controller.hpp"
 #include "modules/audit/audit_repository.hpp"
@@ -93,7 +94,7 @@ Result<AuditPage> AuditLog::List(const AuditFilter& filter) {
   const auto limit = static_cast<std::size_t>(query.limit - 1);
   if (rows.size() > limit) {
     rows.resize(limit);
-    page.next_cursor = EncodeCursor(rows.back().id);
+    page.next_cursor = core::EncodeIdCursor(rows.back().id);
   }
   page.items = std::move(rows);
   return page;

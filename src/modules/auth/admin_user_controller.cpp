@@ -3,6 +3,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include "core/cursor.hpp"
 #include "http/validation.hpp"
 
 namespace emporium::auth {
@@ -48,7 +49,7 @@ Result<http::Response> AdminUserController::List(http::Request& req) {
     if (!filter.role) return Error::Invalid("role", "must be one of: customer, support, courier, manager, admin");
   }
   if (cursor && !cursor->empty()) {
-    filter.before_id = DecodeUserCursor(*cursor);
+    filter.before_id = core::DecodeIdCursor(*cursor);
     if (!filter.before_id) return Error::Invalid("cursor", "is not a valid cursor");
   }
   EMP_ASSIGN(UserPage page, service_.List(std::move(filter)));

@@ -1,11 +1,8 @@
 #include "modules/auth/admin_user_service.hpp"
 
-#include <sodium.h>
-
 #include <algorithm>
-#include <charconv>
 
-#include "core/crypto.hpp"
+#include "core/cursor.hpp"
 #include "modules/auth/authenticator.hpp"
 
 namespace emporium::auth {
@@ -41,22 +38,6 @@ json::object Change(json::value from, json::value to) {
 
 }  // namespace
 
-std::string EncodeUserCursor(std::int64_t last_id) { return core::Base64UrlEncode(std::to_string(last_id)); }
-
-std::optional<std::int64_t> DecodeUserCursor(std::string_view cursor) {
-  if (cursor.empty() || cursor.size() > 32) return std::nullopt;
-  unsigned char buf[32];
-  std::size_t len = 0;
-  if (sodium_base642bin(buf, sizeof buf, cursor.data(), cursor.size(), nullptr, &len, nullptr,
-                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
-    return std::nullopt;
-  }
-  const char* begin = reinterpret_cast<const char*>(buf);
-  std::int64_t id = 0;
-  auto [end, ec] = std::from_chars(begin, begin + len, id);
-  if (ec != std::errc() || end != begin + len || id <= 0) return std::nullopt;
-  return id;
-}
 
 Result<UserPage> AdminUserService::List(UserFilter filter) {
   const int page_size = std::clamp(filter.limit, 1, 100);
@@ -66,7 +47,7 @@ Result<UserPage> AdminUserService::List(UserFilter filter) {
   UserPage page;
   if (rows.size() > static_cast<std::size_t>(page_size)) {
     rows.resize(static_cast<std::size_t>(page_size));
-    page.next_cursor = EncodeUserCursor(rows.back().id);
+    page.next_cursor = core::EncodeIdCursor(rows.back().id);
   }
   page.items.reserve(rows.size());
   for (const auto& u : rows) page.items.push_back(ToView(u));

@@ -84,8 +84,5 @@ class AdminUserService {
   audit::AuditLog& audit_;
 };
 
-/// The opaque cursor for "users older than `last_id`" (base64url of the decimal id), and back.
-std::string EncodeUserCursor(std::int64_t last_id);
-std::optional<std::int64_t> DecodeUserCursor(std::string_view cursor);
 
 }  // namespace emporium::auth
