@@ -141,6 +141,13 @@ Response Response::Problem(const Error& e, std::string_view instance, std::strin
   return r;
 }
 
+Response Response::List(boost::json::array items, const std::optional<std::string>& next_cursor) {
+  boost::json::object body;
+  body["items"] = std::move(items);
+  body["next_cursor"] = next_cursor ? boost::json::value(*next_cursor) : boost::json::value(nullptr);
+  return Json(200, body);
+}
+
 void Response::Set(std::string_view name, std::string value) {
   for (auto& h : headers) {
     if (IEquals(h.name, name)) {

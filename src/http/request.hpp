@@ -2,6 +2,7 @@
 // Emporium's own HTTP request/response types. Controllers see only these: no Beast, no sockets,
 // so they can be unit-tested by building a Request by hand.
 
+#include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
 #include <cstdint>
 #include <optional>
@@ -65,6 +66,8 @@ class Response {
 
   static Response Json(int status, const boost::json::value& v);
   static Response NoContent();
+  /// The list envelope every collection route answers: 200 {"items": [...], "next_cursor": "..."|null}.
+  static Response List(boost::json::array items, const std::optional<std::string>& next_cursor);
   /// application/problem+json from the single ErrorCode mapping.
   static Response Problem(const Error& e, std::string_view instance, std::string_view request_id);
 

@@ -41,10 +41,7 @@ void RegisterAuditRoutes(http::Router& router, AuditLog& log) {
         json::array items;
         items.reserve(page.items.size());
         for (const auto& r : page.items) items.push_back(ToJson(r));
-        json::object body;
-        body["items"] = std::move(items);
-        body["next_cursor"] = page.next_cursor ? json::value(*page.next_cursor) : json::value(nullptr);
-        return http::Response::Json(200, body);
+        return http::Response::List(std::move(items), page.next_cursor);
       },
       http::RouteOptions::Roles({Role::kAdmin}));
 }

@@ -103,14 +103,11 @@ Result<AddressFields> ParseAddress(const http::Request& req, bool create) {
   return f;
 }
 
-json::object AddressList(const std::vector<Address>& addresses) {
+json::array AddressItems(const std::vector<Address>& addresses) {
   json::array items;
   items.reserve(addresses.size());
   for (const auto& a : addresses) items.push_back(ToJson(a));
-  json::object body;
-  body["items"] = std::move(items);
-  body["next_cursor"] = nullptr;
-  return body;
+  return items;
 }
 
 }  // namespace
@@ -183,7 +180,8 @@ Result<http::Response> AccountController::ChangePassword(http::Request& req) {
 
 Result<http::Response> AccountController::ListAddresses(http::Request& req) {
   EMP_ASSIGN(std::vector<Address> addresses, accounts_.ListAddresses(req.user().user_id));
-  return http::Response::Json(200, AddressList(addresses));
+  // At most 50 addresses per user: one page, never a cursor.
+  return http::Response::List(AddressItems(addresses), std::nullopt);
 }
 
 Result<http::Response> AccountController::CreateAddress(http::Request& req) {

@@ -56,10 +56,7 @@ Result<http::Response> AdminUserController::List(http::Request& req) {
   json::array items;
   items.reserve(page.items.size());
   for (const auto& u : page.items) items.push_back(ToJson(u));
-  json::object body;
-  body["items"] = std::move(items);
-  body["next_cursor"] = page.next_cursor ? json::value(*page.next_cursor) : json::value(nullptr);
-  return http::Response::Json(200, body);
+  return http::Response::List(std::move(items), page.next_cursor);
 }
 
 Result<http::Response> AdminUserController::Get(http::Request& req) {

@@ -57,9 +57,7 @@ void MailModule::RegisterRoutes(http::Router& router) const {
         EMP_ASSIGN(const infra::OutboxPage page, reader.List(query));
         json::array items;
         for (const auto& s : page.items) items.push_back(SummaryJson(s));
-        json::object body{{"items", std::move(items)}, {"next_cursor", nullptr}};
-        if (page.next_cursor) body["next_cursor"] = *page.next_cursor;
-        return http::Response::Json(200, body);
+        return http::Response::List(std::move(items), page.next_cursor);
       },
       admin);
 
