@@ -545,7 +545,9 @@ PoolStats Database::Stats() const {
   return s;
 }
 
-Status Database::Run(bool write, const std::function<Status(Tx&)>& body) {
+Status Database::Run(Mode mode, const std::function<Status(Tx&)>& body) {
+  const bool write = mode == Mode::kWrite;
+  const bool transactional = mode != Mode::kSingleStatement;
   const char* op = write ? "write" : "read";
   if (ActiveScope::IsActive(this)) {
     Log()->error(std::string("{\"event\":\"db_nested_transaction\",\"op\":\"") + op + "\"}");
@@ -573,15 +575,15 @@ Status Database::Run(bool write, const std::function<Status(Tx&)>& body) {
       Tx tx(sql, info_.dialect);
       try {
         EnsureConnected(sql, info_);
-        Exec(sql, begin);
+        if (transactional) Exec(sql, begin);
         stage = Stage::kBody;
         Status st = body(tx);
         if (!st) {
-          RollbackQuietly(sql);
+          if (transactional) RollbackQuietly(sql);
           return st;
         }
         stage = Stage::kCommit;
-        Exec(sql, "COMMIT");
+        if (transactional) Exec(sql, "COMMIT");
         callbacks = std::move(tx.after_commit_);
       } catch (const std::exception& e) {
         const Failure failure = Classify(e);
@@ -595,7 +597,7 @@ Status Database::Run(bool write, const std::function<Status(Tx&)>& body) {
             err.retry_after_seconds = 1;
             return err;
           }
-        } else {
+        } else if (transactional) {
           RollbackQuietly(sql);
         }
         const bool retryable = failure == Failure::kBusy || failure == Failure::kConnectionLost;

@@ -94,7 +94,7 @@ class Database {
   /// (logged without bound values).
   template <class F>
   auto Write(F&& f) -> std::invoke_result_t<F, Tx&> {
-    return RunTyped(true, std::forward<F>(f));
+    return RunTyped(Mode::kWrite, std::forward<F>(f));
   }
 
   /// Like Write, for reads: MariaDB runs it in a READ ONLY transaction (READ COMMITTED, so each
@@ -108,7 +108,16 @@ class Database {
   /// retry is used up (or no session frees up within 30 s) the result is kUnavailable.
   template <class F>
   auto Read(F&& f) -> std::invoke_result_t<F, Tx&> {
-    return RunTyped(false, std::forward<F>(f));
+    return RunTyped(Mode::kRead, std::forward<F>(f));
+  }
+
+  /// For a read made of exactly ONE statement (e.g. a SELECT by primary key on every authenticated
+  /// request): runs it in autocommit mode, without BEGIN/COMMIT — a single statement is atomic on
+  /// its own, and the two extra round trips cost more than the query. Same retry on busy and same
+  /// error translation as Read. Do not use it for several statements that must agree.
+  template <class F>
+  auto ReadStatement(F&& f) -> std::invoke_result_t<F, Tx&> {
+    return RunTyped(Mode::kSingleStatement, std::forward<F>(f));
   }
 
   /// Checks a pooled connection answers (for /readyz).
@@ -123,13 +132,14 @@ class Database {
   class Lease;  // RAII lease of one pooled session (database.cpp)
 
   explicit Database(ConnectionInfo info, int pool_size);
-  Status Run(bool write, const std::function<Status(Tx&)>& body);
+  enum class Mode { kWrite, kRead, kSingleStatement };
+  Status Run(Mode mode, const std::function<Status(Tx&)>& body);
 
   template <class F>
-  auto RunTyped(bool write, F&& f) -> std::invoke_result_t<F, Tx&> {
+  auto RunTyped(Mode mode, F&& f) -> std::invoke_result_t<F, Tx&> {
     using R = std::invoke_result_t<F, Tx&>;
     std::optional<R> out;
-    Status st = Run(write, [&](Tx& tx) -> Status {
+    Status st = Run(mode, [&](Tx& tx) -> Status {
       out.emplace(f(tx));
       if (!*out) return out->error();
       return OkStatus();

@@ -333,6 +333,36 @@ TEST(Database, ReadOnMariaDbRefusesToWrite) {
   }
 }
 
+TEST(Database, ReadStatementRunsOutsideATransaction) {
+  auto db = OpenWithTables();
+  ASSERT_TRUE(db->Write([](Tx& tx) { return InsertItem(tx, 7, "mug"); }));
+  auto inside = [&](auto run) {
+    return run([](Tx& tx) -> Result<int> {
+      int in_transaction = -1;
+      if (tx.dialect == db::Dialect::kMariaDb) {
+        tx.sql << "SELECT @@in_transaction", soci::into(in_transaction);
+      } else {
+        // SQLite refuses BEGIN inside a transaction; in autocommit mode it starts one.
+        try {
+          tx.sql << "BEGIN";
+          tx.sql << "ROLLBACK";
+          in_transaction = 0;
+        } catch (const soci::soci_error&) {
+          in_transaction = 1;
+        }
+      }
+      return in_transaction;
+    });
+  };
+  auto single = inside([&](auto&& f) { return db->ReadStatement(f); });
+  ASSERT_TRUE(single) << single.error().message;
+  EXPECT_EQ(*single, 0);
+  auto read = inside([&](auto&& f) { return db->Read(f); });
+  ASSERT_TRUE(read) << read.error().message;
+  EXPECT_EQ(*read, 1) << "Read keeps its transaction";
+  EXPECT_EQ(CountItems(*db), 1);
+}
+
 TEST(Database, StatementCounterCountsTheCallbacksStatementsOnTheCurrentThread) {
   auto db = OpenWithTables();
   StatementCounter::Reset();

@@ -43,7 +43,9 @@ Result<Principal> TokenAuthenticator::Authenticate(std::string_view token) {
   CurrentUser::Clear();
   EMP_ASSIGN(AccessClaims claims, jwt_.Verify(token));
   EMP_ASSIGN(std::optional<User> user,
-             db_.Read([&](db::Tx& tx) -> Result<std::optional<User>> { return users_.FindById(tx, claims.user_id); }));
+             db_.ReadStatement([&](db::Tx& tx) -> Result<std::optional<User>> {
+               return users_.FindById(tx, claims.user_id);  // one SELECT by primary key
+             }));
   if (!user || !user->active || user->deleted_at || claims.issued_at < user->tokens_valid_after) return Refused();
   CurrentUser::Set(*user, claims.jti);
   return Principal{.user_id = user->id, .role = user->role, .jti = claims.jti, .issued_at = claims.issued_at};
