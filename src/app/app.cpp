@@ -16,10 +16,13 @@
 #include "http/metrics.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
+#include "infra/events/event_bus.hpp"
 #include "infra/mail/mailer.hpp"
 #include "infra/redis/redis_rate_limiter.hpp"
 #include "modules/audit/audit_module.hpp"
 #include "modules/auth/auth_module.hpp"
+#include "modules/catalog/catalog_module.hpp"
+#include "modules/catalog/membership_reader.hpp"
 #include "modules/mail/mail_module.hpp"
 
 namespace emporium::app {
@@ -63,6 +66,9 @@ struct App::Parts {
   std::unique_ptr<audit::AuditLog> audit;
   std::unique_ptr<auth::AuthModule> auth;
   std::unique_ptr<mail::MailModule> mail_module;
+  infra::EventBus events;
+  catalog::NoMemberships memberships;  // memberships arrive in a later issue: nobody is a member yet
+  std::unique_ptr<catalog::CatalogModule> catalog;
   std::unique_ptr<http::Dispatcher> dispatcher;
 };
 
@@ -89,11 +95,15 @@ Result<std::unique_ptr<App>> App::Create(core::Config config, bool migrate) {
   p->audit = std::make_unique<audit::AuditLog>(*p->db, p->clock);
   p->auth = std::make_unique<auth::AuthModule>(*p->db, c, p->clock, *p->mail, *p->limiter, *p->audit);
   p->mail_module = std::make_unique<mail::MailModule>(c);
+  // The search index is wired in with catalog->SetSearchIndexer once the search module exists.
+  p->catalog = std::make_unique<catalog::CatalogModule>(*p->db, p->clock, *p->audit, nullptr, p->memberships,
+                                                        &p->events);
 
   RegisterOpsRoutes(p->router, *p->db, p->metrics);
   p->auth->RegisterRoutes(p->router);
   p->audit->RegisterRoutes(p->router);
   p->mail_module->RegisterRoutes(p->router);
+  p->catalog->RegisterRoutes(p->router);
 
   auto* db = p->db.get();
   auto* mail = p->mail.get();
@@ -122,6 +132,7 @@ int App::Serve() {
   }
   std::printf("listening on http://%s:%d\n", parts_->config.host.c_str(), *port);
   std::fflush(stdout);
+  parts_->catalog->StartCounterFlusher();
   server.Run();
   parts_->mail->Flush(std::chrono::seconds(5));
   log->info("stopped");

@@ -1,0 +1,572 @@
+#include "modules/catalog/catalog_repository.hpp"
+
+#include <soci/soci.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <deque>
+
+namespace emporium::catalog {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr const char* kCategoryColumns =
+    "SELECT id, parent_id, name, slug, description, position, created_at, updated_at FROM catalog_categories ";
+constexpr const char* kSelectCategories = "WHERE deleted_at IS NULL ORDER BY position, id";
+constexpr const char* kSelectCategory = "WHERE id = :id AND deleted_at IS NULL";
+constexpr const char* kInsertCategory =
+    "INSERT INTO catalog_categories (parent_id, name, slug, description, position, created_at, updated_at) "
+    "VALUES (:parent_id, :name, :slug, :description, :position, :created_at, :updated_at) RETURNING id";
+constexpr const char* kUpdateCategory =
+    "UPDATE catalog_categories SET parent_id = :parent_id, name = :name, slug = :slug, description = :description, "
+    "position = :position, updated_at = :updated_at WHERE id = :id";
+constexpr const char* kDeleteCategory =
+    "UPDATE catalog_categories SET deleted_at = :now, updated_at = :now2 WHERE id = :id AND deleted_at IS NULL";
+constexpr const char* kCategoryInUse =
+    "SELECT (SELECT COUNT(*) FROM catalog_categories WHERE parent_id = :id AND deleted_at IS NULL) + "
+    "(SELECT COUNT(*) FROM catalog_products WHERE category_id = :id2 AND deleted_at IS NULL)";
+
+constexpr const char* kCategorySlugTaken = "SELECT COUNT(*) FROM catalog_categories WHERE slug = :slug AND id <> :id";
+constexpr const char* kProductSlugTaken = "SELECT COUNT(*) FROM catalog_products WHERE slug = :slug AND id <> :id";
+
+constexpr const char* kProductColumns =
+    "SELECT id, category_id, name, slug, description, brand, attributes, status, exclusive_until, min_price, "
+    "max_price, currency, in_stock, rating_x100, rating_count, popularity, created_at, updated_at "
+    "FROM catalog_products ";
+constexpr const char* kWhereProductId = "WHERE id = :id AND deleted_at IS NULL";
+constexpr const char* kWhereProductSlug = "WHERE slug = :slug AND deleted_at IS NULL";
+constexpr const char* kWhereListable = "WHERE status = 'active' AND deleted_at IS NULL";
+constexpr const char* kInsertProduct =
+    "INSERT INTO catalog_products (category_id, name, slug, description, brand, attributes, status, "
+    "exclusive_until, min_price, max_price, currency, in_stock, created_at, updated_at) VALUES (:category_id, "
+    ":name, :slug, :description, :brand, :attributes, :status, :exclusive_until, :min_price, :max_price, "
+    ":currency, :in_stock, :created_at, :updated_at) RETURNING id";
+constexpr const char* kUpdateProduct =
+    "UPDATE catalog_products SET category_id = :category_id, name = :name, slug = :slug, description = "
+    ":description, brand = :brand, attributes = :attributes, status = :status, exclusive_until = :exclusive_until, "
+    "updated_at = :updated_at WHERE id = :id";
+constexpr const char* kDeleteProduct =
+    "UPDATE catalog_products SET deleted_at = :now, updated_at = :now2 WHERE id = :id AND deleted_at IS NULL";
+constexpr const char* kSetAggregates =
+    "UPDATE catalog_products SET min_price = :min_price, max_price = :max_price, currency = :currency, "
+    "in_stock = :in_stock, updated_at = :now WHERE id = :id";
+constexpr const char* kAggregate =
+    "SELECT MIN(v.price), MAX(v.price), MIN(v.currency), MAX(CASE WHEN l.on_hand - l.reserved > 0 THEN 1 ELSE 0 END) "
+    "FROM catalog_variants v LEFT JOIN inventory_levels l ON l.variant_id = v.id "
+    "WHERE v.product_id = :id AND v.deleted_at IS NULL";
+
+constexpr const char* kProductIdsInCategories =
+    "SELECT id FROM catalog_products WHERE deleted_at IS NULL AND category_id IN ";
+
+constexpr const char* kDeleteImages = "DELETE FROM catalog_product_images WHERE product_id = :id";
+constexpr const char* kInsertImage =
+    "INSERT INTO catalog_product_images (product_id, url, alt, position) VALUES (:product_id, :url, :alt, :position)";
+constexpr const char* kSelectImages =
+    "SELECT id, product_id, url, alt, position FROM catalog_product_images WHERE product_id IN ";
+constexpr const char* kOrderImages = " ORDER BY product_id, position, id";
+
+constexpr const char* kVariantColumns =
+    "SELECT v.id, v.product_id, v.sku, v.options, v.price, v.compare_at_price, v.currency, v.weight_grams, "
+    "v.barcode, v.position, COALESCE(l.on_hand, 0), COALESCE(l.reserved, 0), COALESCE(l.low_stock_threshold, 0) "
+    "FROM catalog_variants v LEFT JOIN inventory_levels l ON l.variant_id = v.id ";
+constexpr const char* kWhereVariantsOf = "WHERE v.deleted_at IS NULL AND v.product_id IN ";
+constexpr const char* kOrderVariants = " ORDER BY v.product_id, v.position, v.id";
+constexpr const char* kWhereVariantId = "WHERE v.id = :id AND v.deleted_at IS NULL";
+constexpr const char* kInsertVariant =
+    "INSERT INTO catalog_variants (product_id, sku, options, price, compare_at_price, currency, weight_grams, "
+    "barcode, position, created_at, updated_at) VALUES (:product_id, :sku, :options, :price, :compare_at_price, "
+    ":currency, :weight_grams, :barcode, :position, :created_at, :updated_at) RETURNING id";
+constexpr const char* kInsertLevel =
+    "INSERT INTO inventory_levels (variant_id, on_hand, reserved, low_stock_threshold, updated_at) "
+    "VALUES (:variant_id, :on_hand, 0, :threshold, :updated_at)";
+constexpr const char* kUpdateVariant =
+    "UPDATE catalog_variants SET sku = :sku, options = :options, price = :price, compare_at_price = "
+    ":compare_at_price, currency = :currency, weight_grams = :weight_grams, barcode = :barcode, position = "
+    ":position, updated_at = :updated_at WHERE id = :id";
+constexpr const char* kDeleteVariant =
+    "UPDATE catalog_variants SET deleted_at = :now, updated_at = :now2 WHERE id = :id AND deleted_at IS NULL";
+constexpr const char* kSkuExists = "SELECT COUNT(*) FROM catalog_variants WHERE sku = :sku AND id <> :id";
+// Conditional update: the database refuses the change atomically, so concurrent adjustments can
+// never take available stock below zero (and on MariaDB the row lock serialises them).
+constexpr const char* kAddOnHand =
+    "UPDATE inventory_levels SET on_hand = on_hand + :delta, updated_at = :now "
+    "WHERE variant_id = :id AND on_hand + :delta2 >= reserved AND on_hand + :delta3 >= 0";
+constexpr const char* kSetThreshold =
+    "UPDATE inventory_levels SET low_stock_threshold = :threshold, updated_at = :now WHERE variant_id = :id";
+constexpr const char* kInsertAdjustment =
+    "INSERT INTO inventory_adjustments (variant_id, delta, reason, actor_user_id, on_hand_after, created_at) "
+    "VALUES (:variant_id, :delta, :reason, :actor, :on_hand_after, :created_at)";
+constexpr const char* kListInventory =
+    "SELECT v.id, v.product_id, v.sku, p.name, l.on_hand, l.reserved, l.low_stock_threshold "
+    "FROM inventory_levels l JOIN catalog_variants v ON v.id = l.variant_id "
+    "JOIN catalog_products p ON p.id = v.product_id "
+    "WHERE v.deleted_at IS NULL AND p.deleted_at IS NULL AND l.variant_id > :after ";
+constexpr const char* kLowOnly = "AND l.on_hand - l.reserved <= l.low_stock_threshold ";
+constexpr const char* kOrderInventory = "ORDER BY l.variant_id LIMIT :limit";
+
+constexpr const char* kUpsertCounterSqlite =
+    "INSERT INTO catalog_product_counters (product_id, day, views, add_to_cart) VALUES (:product_id, :day, :views, "
+    ":add_to_cart) ON CONFLICT (product_id, day) DO UPDATE SET views = views + excluded.views, "
+    "add_to_cart = add_to_cart + excluded.add_to_cart";
+constexpr const char* kUpsertCounterMariaDb =
+    "INSERT INTO catalog_product_counters (product_id, day, views, add_to_cart) VALUES (:product_id, :day, :views, "
+    ":add_to_cart) ON DUPLICATE KEY UPDATE views = views + VALUES(views), "
+    "add_to_cart = add_to_cart + VALUES(add_to_cart)";
+constexpr const char* kAddPopularity = "UPDATE catalog_products SET popularity = popularity + :inc WHERE id = :id";
+
+// Bound values, kept alive (deque: stable addresses) until the statement has run, bound in order.
+class Binds {
+ public:
+  Binds& Int(long long v) {
+    values_.push_back({v, {}, soci::i_ok, false});
+    return *this;
+  }
+  Binds& OptInt(std::optional<long long> v) {
+    values_.push_back({v.value_or(0), {}, v ? soci::i_ok : soci::i_null, false});
+    return *this;
+  }
+  Binds& Str(std::string v) {
+    values_.push_back({0, std::move(v), soci::i_ok, true});
+    return *this;
+  }
+  Binds& Ints(const std::vector<std::int64_t>& ids) {
+    for (auto id : ids) Int(id);
+    return *this;
+  }
+  void BindTo(soci::statement& st) {
+    for (auto& v : values_) {
+      if (v.is_string) {
+        st.exchange(soci::use(v.s, v.ind));
+      } else {
+        st.exchange(soci::use(v.i, v.ind));
+      }
+    }
+  }
+
+ private:
+  struct Value {
+    long long i;
+    std::string s;
+    soci::indicator ind;
+    bool is_string;
+  };
+  std::deque<Value> values_;
+};
+
+/// "(:i0, :i1, ...)" for `n` values (n ≥ 1); the values themselves are bound, never inlined.
+std::string InList(std::size_t n) {
+  std::string s = "(";
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i) s += ", ";
+    s += ":i" + std::to_string(i);
+  }
+  return s + ")";
+}
+
+template <class F>
+void Rows(db::Tx& tx, const std::string& sql, Binds binds, F&& on_row) {
+  soci::row row;
+  soci::statement st(tx.sql);
+  st.exchange(soci::into(row));
+  binds.BindTo(st);
+  st.alloc();
+  st.prepare(sql);
+  st.define_and_bind();
+  bool got = st.execute(true);
+  while (got) {
+    on_row(row);
+    got = st.fetch();
+  }
+}
+
+long long Exec(db::Tx& tx, const std::string& sql, Binds binds) {
+  soci::statement st(tx.sql);
+  binds.BindTo(st);
+  st.alloc();
+  st.prepare(sql);
+  st.define_and_bind();
+  st.execute(true);
+  return st.get_affected_rows();
+}
+
+long long Int(const soci::row& r, std::size_t i) {
+  if (r.get_indicator(i) == soci::i_null) return 0;
+  switch (r.get_properties(i).get_data_type()) {
+    case soci::dt_integer: return r.get<int>(i);
+    case soci::dt_long_long: return r.get<long long>(i);
+    case soci::dt_unsigned_long_long: return static_cast<long long>(r.get<unsigned long long>(i));
+    case soci::dt_double: return static_cast<long long>(r.get<double>(i));
+    case soci::dt_string: {
+      const auto s = r.get<std::string>(i);
+      return s.empty() ? 0 : std::stoll(s);
+    }
+    default: return 0;
+  }
+}
+
+std::optional<std::int64_t> OptInt(const soci::row& r, std::size_t i) {
+  if (r.get_indicator(i) == soci::i_null) return std::nullopt;
+  return Int(r, i);
+}
+
+std::string Str(const soci::row& r, std::size_t i) {
+  if (r.get_indicator(i) == soci::i_null) return {};
+  return r.get<std::string>(i);
+}
+
+json::object ParseObject(const std::string& text) {
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  if (ec || !v.is_object()) return {};
+  return std::move(v.as_object());
+}
+
+Category ToCategory(const soci::row& r) {
+  Category c;
+  c.id = Int(r, 0);
+  c.parent_id = OptInt(r, 1);
+  c.name = Str(r, 2);
+  c.slug = Str(r, 3);
+  c.description = Str(r, 4);
+  c.position = static_cast<int>(Int(r, 5));
+  c.created_at = Int(r, 6);
+  c.updated_at = Int(r, 7);
+  return c;
+}
+
+ProductView ToProduct(const soci::row& r) {
+  ProductView p;
+  p.id = Int(r, 0);
+  p.category_id = Int(r, 1);
+  p.name = Str(r, 2);
+  p.slug = Str(r, 3);
+  p.description = Str(r, 4);
+  p.brand = Str(r, 5);
+  p.attributes = ParseObject(Str(r, 6));
+  p.status = Str(r, 7);
+  p.exclusive_until = OptInt(r, 8);
+  p.min_price = Int(r, 9);
+  p.max_price = Int(r, 10);
+  p.currency = Str(r, 11);
+  p.in_stock = Int(r, 12) != 0;
+  p.rating_x100 = static_cast<std::int32_t>(Int(r, 13));
+  p.rating_count = static_cast<std::int32_t>(Int(r, 14));
+  p.popularity = Int(r, 15);
+  p.created_at = Int(r, 16);
+  p.updated_at = Int(r, 17);
+  return p;
+}
+
+Variant ToVariant(const soci::row& r) {
+  Variant v;
+  v.id = Int(r, 0);
+  v.product_id = Int(r, 1);
+  v.sku = Str(r, 2);
+  v.options = ParseObject(Str(r, 3));
+  v.price = Int(r, 4);
+  v.compare_at_price = OptInt(r, 5);
+  v.currency = Str(r, 6);
+  v.weight_grams = Int(r, 7);
+  v.barcode = Str(r, 8);
+  v.position = static_cast<int>(Int(r, 9));
+  v.on_hand = Int(r, 10);
+  v.reserved = Int(r, 11);
+  v.low_stock_threshold = Int(r, 12);
+  return v;
+}
+
+const char* SortColumn(ProductSort s) {
+  switch (s) {
+    case ProductSort::kNewest: return "created_at";
+    case ProductSort::kPriceAsc:
+    case ProductSort::kPriceDesc: return "min_price";
+    case ProductSort::kRating: return "rating_x100";
+    case ProductSort::kPopular: return "popularity";
+  }
+  return "created_at";
+}
+
+bool Ascending(ProductSort s) { return s == ProductSort::kPriceAsc; }
+
+}  // namespace
+
+std::vector<Category> CatalogRepository::ListCategories(db::Tx& tx) const {
+  std::vector<Category> out;
+  Rows(tx, std::string(kCategoryColumns) + kSelectCategories, Binds(),
+       [&](const soci::row& r) { out.push_back(ToCategory(r)); });
+  return out;
+}
+
+std::optional<Category> CatalogRepository::FindCategory(db::Tx& tx, std::int64_t id) const {
+  std::optional<Category> out;
+  Rows(tx, std::string(kCategoryColumns) + kSelectCategory, std::move(Binds().Int(id)),
+       [&](const soci::row& r) { out = ToCategory(r); });
+  return out;
+}
+
+std::int64_t CatalogRepository::InsertCategory(db::Tx& tx, const Category& c) const {
+  std::int64_t id = 0;
+  Binds b;
+  b.OptInt(c.parent_id).Str(c.name).Str(c.slug).Str(c.description).Int(c.position).Int(c.created_at).Int(c.updated_at);
+  Rows(tx, kInsertCategory, std::move(b), [&](const soci::row& r) { id = Int(r, 0); });
+  return id;
+}
+
+void CatalogRepository::UpdateCategory(db::Tx& tx, const Category& c) const {
+  Binds b;
+  b.OptInt(c.parent_id).Str(c.name).Str(c.slug).Str(c.description).Int(c.position).Int(c.updated_at).Int(c.id);
+  Exec(tx, kUpdateCategory, std::move(b));
+}
+
+void CatalogRepository::SoftDeleteCategory(db::Tx& tx, std::int64_t id, std::int64_t now) const {
+  Exec(tx, kDeleteCategory, std::move(Binds().Int(now).Int(now).Int(id)));
+}
+
+bool CatalogRepository::CategoryHasLiveChildrenOrProducts(db::Tx& tx, std::int64_t id) const {
+  long long n = 0;
+  Rows(tx, kCategoryInUse, std::move(Binds().Int(id).Int(id)), [&](const soci::row& r) { n = Int(r, 0); });
+  return n > 0;
+}
+
+bool CatalogRepository::CategorySlugTaken(db::Tx& tx, const std::string& slug, std::int64_t except_id) const {
+  long long n = 0;
+  Rows(tx, kCategorySlugTaken, std::move(Binds().Str(slug).Int(except_id)), [&](const soci::row& r) { n = Int(r, 0); });
+  return n > 0;
+}
+
+bool CatalogRepository::ProductSlugTaken(db::Tx& tx, const std::string& slug, std::int64_t except_id) const {
+  long long n = 0;
+  Rows(tx, kProductSlugTaken, std::move(Binds().Str(slug).Int(except_id)), [&](const soci::row& r) { n = Int(r, 0); });
+  return n > 0;
+}
+
+std::int64_t CatalogRepository::InsertProduct(db::Tx& tx, const ProductView& p) const {
+  std::int64_t id = 0;
+  Binds b;
+  b.Int(p.category_id).Str(p.name).Str(p.slug).Str(p.description).Str(p.brand).Str(json::serialize(p.attributes));
+  b.Str(p.status).OptInt(p.exclusive_until).Int(p.min_price).Int(p.max_price).Str(p.currency);
+  b.Int(p.in_stock ? 1 : 0).Int(p.created_at).Int(p.updated_at);
+  Rows(tx, kInsertProduct, std::move(b), [&](const soci::row& r) { id = Int(r, 0); });
+  return id;
+}
+
+void CatalogRepository::UpdateProduct(db::Tx& tx, const ProductView& p) const {
+  Binds b;
+  b.Int(p.category_id).Str(p.name).Str(p.slug).Str(p.description).Str(p.brand).Str(json::serialize(p.attributes));
+  b.Str(p.status).OptInt(p.exclusive_until).Int(p.updated_at).Int(p.id);
+  Exec(tx, kUpdateProduct, std::move(b));
+}
+
+void CatalogRepository::SoftDeleteProduct(db::Tx& tx, std::int64_t id, std::int64_t now) const {
+  Exec(tx, kDeleteProduct, std::move(Binds().Int(now).Int(now).Int(id)));
+}
+
+std::optional<ProductView> CatalogRepository::FindProduct(db::Tx& tx, std::int64_t id) const {
+  std::optional<ProductView> out;
+  Rows(tx, std::string(kProductColumns) + kWhereProductId, std::move(Binds().Int(id)),
+       [&](const soci::row& r) { out = ToProduct(r); });
+  return out;
+}
+
+std::optional<ProductView> CatalogRepository::FindProductBySlug(db::Tx& tx, const std::string& slug) const {
+  std::optional<ProductView> out;
+  Rows(tx, std::string(kProductColumns) + kWhereProductSlug, std::move(Binds().Str(slug)),
+       [&](const soci::row& r) { out = ToProduct(r); });
+  return out;
+}
+
+std::vector<std::int64_t> CatalogRepository::ProductIdsInCategories(
+    db::Tx& tx, const std::vector<std::int64_t>& category_ids) const {
+  std::vector<std::int64_t> out;
+  if (category_ids.empty()) return out;
+  Rows(tx, std::string(kProductIdsInCategories) + InList(category_ids.size()), std::move(Binds().Ints(category_ids)),
+       [&](const soci::row& r) { out.push_back(Int(r, 0)); });
+  return out;
+}
+
+std::vector<ProductView> CatalogRepository::ListProducts(db::Tx& tx, const ProductListQuery& q) const {
+  // The statement is assembled from fixed fragments chosen by the validated sort and by which
+  // filters are present; every value is bound.
+  std::string sql = std::string(kProductColumns) + kWhereListable;
+  Binds b;
+  std::size_t n = 0;
+  auto next = [&n] { return ":f" + std::to_string(n++); };
+  if (!q.category_ids.empty()) {
+    sql += " AND category_id IN (";
+    for (std::size_t i = 0; i < q.category_ids.size(); ++i) {
+      if (i) sql += ", ";
+      sql += next();
+      b.Int(q.category_ids[i]);
+    }
+    sql += ")";
+  }
+  if (q.min_price) {
+    sql += " AND min_price >= " + next();
+    b.Int(*q.min_price);
+  }
+  if (q.max_price) {
+    sql += " AND min_price <= " + next();
+    b.Int(*q.max_price);
+  }
+  if (q.in_stock_only) sql += " AND in_stock = 1";
+  if (q.min_rating_x100) {
+    sql += " AND rating_x100 >= " + next();
+    b.Int(*q.min_rating_x100);
+  }
+  if (!q.include_exclusive) {
+    sql += " AND (exclusive_until IS NULL OR exclusive_until <= " + next() + ")";
+    b.Int(q.now);
+  }
+  const std::string col = SortColumn(q.sort);
+  const bool asc = Ascending(q.sort);
+  if (q.after) {
+    const char* cmp = asc ? " > " : " < ";
+    sql += " AND (" + col + cmp + next() + " OR (" + col + " = " + next() + " AND id" + cmp + next() + "))";
+    b.Int(q.after->key).Int(q.after->key).Int(q.after->id);
+  }
+  const char* dir = asc ? " ASC" : " DESC";
+  sql += " ORDER BY " + col + dir + ", id" + dir + " LIMIT " + next();
+  b.Int(q.limit);
+  std::vector<ProductView> out;
+  out.reserve(static_cast<std::size_t>(q.limit));
+  Rows(tx, sql, std::move(b), [&](const soci::row& r) { out.push_back(ToProduct(r)); });
+  return out;
+}
+
+void CatalogRepository::ReplaceImages(db::Tx& tx, std::int64_t product_id,
+                                      const std::vector<ImageInput>& images) const {
+  Exec(tx, kDeleteImages, std::move(Binds().Int(product_id)));
+  int position = 0;
+  for (const auto& img : images) {
+    Exec(tx, kInsertImage, std::move(Binds().Int(product_id).Str(img.url).Str(img.alt).Int(position++)));
+  }
+}
+
+std::map<std::int64_t, std::vector<Image>> CatalogRepository::ImagesOf(
+    db::Tx& tx, const std::vector<std::int64_t>& product_ids) const {
+  std::map<std::int64_t, std::vector<Image>> out;
+  if (product_ids.empty()) return out;
+  Rows(tx, std::string(kSelectImages) + InList(product_ids.size()) + kOrderImages,
+       std::move(Binds().Ints(product_ids)), [&](const soci::row& r) {
+         Image img;
+         img.id = Int(r, 0);
+         img.product_id = Int(r, 1);
+         img.url = Str(r, 2);
+         img.alt = Str(r, 3);
+         img.position = static_cast<int>(Int(r, 4));
+         out[img.product_id].push_back(std::move(img));
+       });
+  return out;
+}
+
+std::map<std::int64_t, std::vector<Variant>> CatalogRepository::VariantsOf(
+    db::Tx& tx, const std::vector<std::int64_t>& product_ids) const {
+  std::map<std::int64_t, std::vector<Variant>> out;
+  if (product_ids.empty()) return out;
+  Rows(tx, std::string(kVariantColumns) + kWhereVariantsOf + InList(product_ids.size()) + kOrderVariants,
+       std::move(Binds().Ints(product_ids)), [&](const soci::row& r) {
+         auto v = ToVariant(r);
+         out[v.product_id].push_back(std::move(v));
+       });
+  return out;
+}
+
+ProductAggregates CatalogRepository::Aggregate(db::Tx& tx, std::int64_t product_id) const {
+  ProductAggregates a;
+  Rows(tx, kAggregate, std::move(Binds().Int(product_id)), [&](const soci::row& r) {
+    a.min_price = Int(r, 0);
+    a.max_price = Int(r, 1);
+    a.currency = Str(r, 2);
+    a.in_stock = Int(r, 3) != 0;
+  });
+  return a;
+}
+
+void CatalogRepository::SetAggregates(db::Tx& tx, std::int64_t product_id, const ProductAggregates& a,
+                                      std::int64_t now) const {
+  Exec(tx, kSetAggregates,
+       std::move(Binds().Int(a.min_price).Int(a.max_price).Str(a.currency).Int(a.in_stock ? 1 : 0).Int(now).Int(
+           product_id)));
+}
+
+std::int64_t CatalogRepository::InsertVariant(db::Tx& tx, const Variant& v, std::int64_t now) const {
+  std::int64_t id = 0;
+  Binds b;
+  b.Int(v.product_id).Str(v.sku).Str(json::serialize(v.options)).Int(v.price).OptInt(v.compare_at_price);
+  b.Str(v.currency).Int(v.weight_grams).Str(v.barcode).Int(v.position).Int(now).Int(now);
+  Rows(tx, kInsertVariant, std::move(b), [&](const soci::row& r) { id = Int(r, 0); });
+  Exec(tx, kInsertLevel, std::move(Binds().Int(id).Int(v.on_hand).Int(v.low_stock_threshold).Int(now)));
+  return id;
+}
+
+void CatalogRepository::UpdateVariant(db::Tx& tx, const Variant& v, std::int64_t now) const {
+  Binds b;
+  b.Str(v.sku).Str(json::serialize(v.options)).Int(v.price).OptInt(v.compare_at_price).Str(v.currency);
+  b.Int(v.weight_grams).Str(v.barcode).Int(v.position).Int(now).Int(v.id);
+  Exec(tx, kUpdateVariant, std::move(b));
+}
+
+void CatalogRepository::SoftDeleteVariant(db::Tx& tx, std::int64_t id, std::int64_t now) const {
+  Exec(tx, kDeleteVariant, std::move(Binds().Int(now).Int(now).Int(id)));
+}
+
+std::optional<Variant> CatalogRepository::FindVariant(db::Tx& tx, std::int64_t id) const {
+  std::optional<Variant> out;
+  Rows(tx, std::string(kVariantColumns) + kWhereVariantId, std::move(Binds().Int(id)),
+       [&](const soci::row& r) { out = ToVariant(r); });
+  return out;
+}
+
+bool CatalogRepository::SkuExists(db::Tx& tx, const std::string& sku, std::int64_t except_variant_id) const {
+  long long n = 0;
+  Rows(tx, kSkuExists, std::move(Binds().Str(sku).Int(except_variant_id)), [&](const soci::row& r) { n = Int(r, 0); });
+  return n > 0;
+}
+
+bool CatalogRepository::AddOnHand(db::Tx& tx, std::int64_t variant_id, std::int64_t delta, std::int64_t now) const {
+  return Exec(tx, kAddOnHand, std::move(Binds().Int(delta).Int(now).Int(variant_id).Int(delta).Int(delta))) > 0;
+}
+
+void CatalogRepository::SetThreshold(db::Tx& tx, std::int64_t variant_id, std::int64_t threshold,
+                                     std::int64_t now) const {
+  Exec(tx, kSetThreshold, std::move(Binds().Int(threshold).Int(now).Int(variant_id)));
+}
+
+void CatalogRepository::InsertAdjustment(db::Tx& tx, std::int64_t variant_id, std::int64_t delta,
+                                         const std::string& reason, std::optional<std::int64_t> actor,
+                                         std::int64_t on_hand_after, std::int64_t now) const {
+  Binds b;
+  b.Int(variant_id).Int(delta).Str(reason).OptInt(actor).Int(on_hand_after).Int(now);
+  Exec(tx, kInsertAdjustment, std::move(b));
+}
+
+std::vector<InventoryItem> CatalogRepository::ListInventory(db::Tx& tx, bool low_only, std::int64_t after_variant_id,
+                                                            int limit) const {
+  std::vector<InventoryItem> out;
+  std::string sql = std::string(kListInventory) + (low_only ? kLowOnly : "") + kOrderInventory;
+  Rows(tx, sql, std::move(Binds().Int(after_variant_id).Int(limit)), [&](const soci::row& r) {
+    InventoryItem item;
+    item.variant_id = Int(r, 0);
+    item.product_id = Int(r, 1);
+    item.sku = Str(r, 2);
+    item.product_name = Str(r, 3);
+    item.on_hand = Int(r, 4);
+    item.reserved = Int(r, 5);
+    item.low_stock_threshold = Int(r, 6);
+    out.push_back(std::move(item));
+  });
+  return out;
+}
+
+void CatalogRepository::AddCounters(db::Tx& tx, std::int64_t day,
+                                    const std::map<std::int64_t, CounterDelta>& deltas) const {
+  const char* upsert = tx.dialect == db::Dialect::kSqlite ? kUpsertCounterSqlite : kUpsertCounterMariaDb;
+  for (const auto& [product_id, d] : deltas) {
+    Exec(tx, upsert, std::move(Binds().Int(product_id).Int(day).Int(d.views).Int(d.add_to_cart)));
+    Exec(tx, kAddPopularity, std::move(Binds().Int(d.views + 5 * d.add_to_cart).Int(product_id)));
+  }
+}
+
+}  // namespace emporium::catalog
