@@ -1,4 +1,4 @@
-// emporium: the single binary. Subcommands: serve, migrate, user create.
+// emporium: the single binary. Subcommands: serve, migrate, user create, seed --demo.
 
 #include <CLI/CLI.hpp>
 #include <curl/curl.h>
@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "app/app.hpp"
+#include "app/seed.hpp"
 #include "core/config.hpp"
 #include "core/crypto.hpp"
 #include "core/log.hpp"
@@ -70,6 +71,20 @@ int main(int argc, char** argv) {
   create->add_option("--first-name", first_name, "First name")->capture_default_str();
   create->add_option("--last-name", last_name, "Last name")->capture_default_str();
 
+  auto* seed = cli.add_subcommand("seed", "Load demo data into the database");
+  bool seed_demo = false;
+  emporium::app::SeedOptions seed_options;
+  seed->add_flag("--demo", seed_demo, "The demo shop: nested categories, products with variants, customers")
+      ->required();
+  seed->add_option("--products", seed_options.products, "Products to create")
+      ->check(CLI::Range(0, 10'000'000))
+      ->capture_default_str();
+  seed->add_option("--customers", seed_options.customers, "Customers to create")
+      ->check(CLI::Range(0, 100'000))
+      ->capture_default_str();
+  seed->add_option("--seed", seed_options.seed, "Random seed: the same seed always gives the same shop")
+      ->capture_default_str();
+
   CLI11_PARSE(cli, argc, argv);
 
   auto config = LoadConfigOrReport(port);
@@ -85,6 +100,7 @@ int main(int argc, char** argv) {
     return (*app)->Serve();
   }
   if (*migrate) return emporium::app::RunMigrate(*config);
+  if (*seed) return emporium::app::RunDemoSeed(*config, seed_options);
   if (*create) {
     auto app = emporium::app::App::Create(*config);
     if (!app) {

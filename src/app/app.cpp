@@ -24,6 +24,7 @@
 #include "modules/catalog/catalog_module.hpp"
 #include "modules/catalog/membership_reader.hpp"
 #include "modules/mail/mail_module.hpp"
+#include "modules/search/search_module.hpp"
 
 namespace emporium::app {
 
@@ -68,6 +69,7 @@ struct App::Parts {
   std::unique_ptr<mail::MailModule> mail_module;
   infra::EventBus events;
   catalog::NoMemberships memberships;  // memberships arrive in a later issue: nobody is a member yet
+  std::unique_ptr<search::SearchModule> search;  // before catalog: the catalog holds its indexer
   std::unique_ptr<catalog::CatalogModule> catalog;
   std::unique_ptr<http::Dispatcher> dispatcher;
 };
@@ -95,15 +97,17 @@ Result<std::unique_ptr<App>> App::Create(core::Config config, bool migrate) {
   p->audit = std::make_unique<audit::AuditLog>(*p->db, p->clock);
   p->auth = std::make_unique<auth::AuthModule>(*p->db, c, p->clock, *p->mail, *p->limiter, *p->audit);
   p->mail_module = std::make_unique<mail::MailModule>(c);
-  // The search index is wired in with catalog->SetSearchIndexer once the search module exists.
-  p->catalog = std::make_unique<catalog::CatalogModule>(*p->db, p->clock, *p->audit, nullptr, p->memberships,
-                                                        &p->events);
+  p->search = std::make_unique<search::SearchModule>(*p->db, p->clock);
+  p->search->SetMembershipReader(&p->memberships);
+  p->catalog = std::make_unique<catalog::CatalogModule>(*p->db, p->clock, *p->audit, &p->search->indexer(),
+                                                        p->memberships, &p->events);
 
   RegisterOpsRoutes(p->router, *p->db, p->metrics);
   p->auth->RegisterRoutes(p->router);
   p->audit->RegisterRoutes(p->router);
   p->mail_module->RegisterRoutes(p->router);
   p->catalog->RegisterRoutes(p->router);
+  p->search->RegisterRoutes(p->router);
 
   auto* db = p->db.get();
   auto* mail = p->mail.get();
