@@ -1,5 +1,7 @@
 #include "db/migrator.hpp"
 
+#include "db/rows.hpp"
+
 #include <soci/soci.h>
 
 #include <algorithm>
@@ -186,21 +188,10 @@ struct Applied {
   std::string name;
 };
 
-int IntAt(const soci::row& row, std::size_t i) {
-  switch (row.get_properties(i).get_data_type()) {
-    case soci::dt_long_long:
-      return static_cast<int>(row.get<long long>(i));
-    case soci::dt_unsigned_long_long:
-      return static_cast<int>(row.get<unsigned long long>(i));
-    default:
-      return row.get<int>(i);
-  }
-}
-
 std::vector<Applied> ReadApplied(Tx& tx) {
   std::vector<Applied> out;
   soci::rowset<soci::row> rows = (tx.sql.prepare << kSelectApplied);
-  for (const soci::row& row : rows) out.push_back({IntAt(row, 0), row.get<std::string>(1)});
+  for (const soci::row& row : rows) out.push_back({static_cast<int>(RowInt(row, 0)), row.get<std::string>(1)});
   return out;
 }
 

@@ -6,6 +6,8 @@
 #include <boost/json/serialize.hpp>
 #include <deque>
 
+#include "db/rows.hpp"
+
 namespace emporium::catalog {
 
 namespace json = boost::json;
@@ -155,16 +157,6 @@ class Binds {
   std::deque<Value> values_;
 };
 
-/// "(:i0, :i1, ...)" for `n` values (n ≥ 1); the values themselves are bound, never inlined.
-std::string InList(std::size_t n) {
-  std::string s = "(";
-  for (std::size_t i = 0; i < n; ++i) {
-    if (i) s += ", ";
-    s += ":i" + std::to_string(i);
-  }
-  return s + ")";
-}
-
 template <class F>
 void Rows(db::Tx& tx, const std::string& sql, Binds binds, F&& on_row) {
   soci::row row;
@@ -191,31 +183,6 @@ long long Exec(db::Tx& tx, const std::string& sql, Binds binds) {
   return st.get_affected_rows();
 }
 
-long long Int(const soci::row& r, std::size_t i) {
-  if (r.get_indicator(i) == soci::i_null) return 0;
-  switch (r.get_properties(i).get_data_type()) {
-    case soci::dt_integer: return r.get<int>(i);
-    case soci::dt_long_long: return r.get<long long>(i);
-    case soci::dt_unsigned_long_long: return static_cast<long long>(r.get<unsigned long long>(i));
-    case soci::dt_double: return static_cast<long long>(r.get<double>(i));
-    case soci::dt_string: {
-      const auto s = r.get<std::string>(i);
-      return s.empty() ? 0 : std::stoll(s);
-    }
-    default: return 0;
-  }
-}
-
-std::optional<std::int64_t> OptInt(const soci::row& r, std::size_t i) {
-  if (r.get_indicator(i) == soci::i_null) return std::nullopt;
-  return Int(r, i);
-}
-
-std::string Str(const soci::row& r, std::size_t i) {
-  if (r.get_indicator(i) == soci::i_null) return {};
-  return r.get<std::string>(i);
-}
-
 json::object ParseObject(const std::string& text) {
   boost::system::error_code ec;
   auto v = json::parse(text, ec);
@@ -225,55 +192,55 @@ json::object ParseObject(const std::string& text) {
 
 Category ToCategory(const soci::row& r) {
   Category c;
-  c.id = Int(r, 0);
-  c.parent_id = OptInt(r, 1);
-  c.name = Str(r, 2);
-  c.slug = Str(r, 3);
-  c.description = Str(r, 4);
-  c.position = static_cast<int>(Int(r, 5));
-  c.created_at = Int(r, 6);
-  c.updated_at = Int(r, 7);
+  c.id = db::RowInt(r, 0);
+  c.parent_id = db::RowOptInt(r, 1);
+  c.name = db::RowStr(r, 2);
+  c.slug = db::RowStr(r, 3);
+  c.description = db::RowStr(r, 4);
+  c.position = static_cast<int>(db::RowInt(r, 5));
+  c.created_at = db::RowInt(r, 6);
+  c.updated_at = db::RowInt(r, 7);
   return c;
 }
 
 ProductView ToProduct(const soci::row& r) {
   ProductView p;
-  p.id = Int(r, 0);
-  p.category_id = Int(r, 1);
-  p.name = Str(r, 2);
-  p.slug = Str(r, 3);
-  p.description = Str(r, 4);
-  p.brand = Str(r, 5);
-  p.attributes = ParseObject(Str(r, 6));
-  p.status = Str(r, 7);
-  p.exclusive_until = OptInt(r, 8);
-  p.min_price = Int(r, 9);
-  p.max_price = Int(r, 10);
-  p.currency = Str(r, 11);
-  p.in_stock = Int(r, 12) != 0;
-  p.rating_x100 = static_cast<std::int32_t>(Int(r, 13));
-  p.rating_count = static_cast<std::int32_t>(Int(r, 14));
-  p.popularity = Int(r, 15);
-  p.created_at = Int(r, 16);
-  p.updated_at = Int(r, 17);
+  p.id = db::RowInt(r, 0);
+  p.category_id = db::RowInt(r, 1);
+  p.name = db::RowStr(r, 2);
+  p.slug = db::RowStr(r, 3);
+  p.description = db::RowStr(r, 4);
+  p.brand = db::RowStr(r, 5);
+  p.attributes = ParseObject(db::RowStr(r, 6));
+  p.status = db::RowStr(r, 7);
+  p.exclusive_until = db::RowOptInt(r, 8);
+  p.min_price = db::RowInt(r, 9);
+  p.max_price = db::RowInt(r, 10);
+  p.currency = db::RowStr(r, 11);
+  p.in_stock = db::RowInt(r, 12) != 0;
+  p.rating_x100 = static_cast<std::int32_t>(db::RowInt(r, 13));
+  p.rating_count = static_cast<std::int32_t>(db::RowInt(r, 14));
+  p.popularity = db::RowInt(r, 15);
+  p.created_at = db::RowInt(r, 16);
+  p.updated_at = db::RowInt(r, 17);
   return p;
 }
 
 Variant ToVariant(const soci::row& r) {
   Variant v;
-  v.id = Int(r, 0);
-  v.product_id = Int(r, 1);
-  v.sku = Str(r, 2);
-  v.options = ParseObject(Str(r, 3));
-  v.price = Int(r, 4);
-  v.compare_at_price = OptInt(r, 5);
-  v.currency = Str(r, 6);
-  v.weight_grams = Int(r, 7);
-  v.barcode = Str(r, 8);
-  v.position = static_cast<int>(Int(r, 9));
-  v.on_hand = Int(r, 10);
-  v.reserved = Int(r, 11);
-  v.low_stock_threshold = Int(r, 12);
+  v.id = db::RowInt(r, 0);
+  v.product_id = db::RowInt(r, 1);
+  v.sku = db::RowStr(r, 2);
+  v.options = ParseObject(db::RowStr(r, 3));
+  v.price = db::RowInt(r, 4);
+  v.compare_at_price = db::RowOptInt(r, 5);
+  v.currency = db::RowStr(r, 6);
+  v.weight_grams = db::RowInt(r, 7);
+  v.barcode = db::RowStr(r, 8);
+  v.position = static_cast<int>(db::RowInt(r, 9));
+  v.on_hand = db::RowInt(r, 10);
+  v.reserved = db::RowInt(r, 11);
+  v.low_stock_threshold = db::RowInt(r, 12);
   return v;
 }
 
@@ -310,7 +277,7 @@ std::int64_t CatalogRepository::InsertCategory(db::Tx& tx, const Category& c) co
   std::int64_t id = 0;
   Binds b;
   b.OptInt(c.parent_id).Str(c.name).Str(c.slug).Str(c.description).Int(c.position).Int(c.created_at).Int(c.updated_at);
-  Rows(tx, kInsertCategory, std::move(b), [&](const soci::row& r) { id = Int(r, 0); });
+  Rows(tx, kInsertCategory, std::move(b), [&](const soci::row& r) { id = db::RowInt(r, 0); });
   return id;
 }
 
@@ -326,19 +293,19 @@ void CatalogRepository::SoftDeleteCategory(db::Tx& tx, std::int64_t id, std::int
 
 bool CatalogRepository::CategoryHasLiveChildrenOrProducts(db::Tx& tx, std::int64_t id) const {
   long long n = 0;
-  Rows(tx, kCategoryInUse, std::move(Binds().Int(id).Int(id)), [&](const soci::row& r) { n = Int(r, 0); });
+  Rows(tx, kCategoryInUse, std::move(Binds().Int(id).Int(id)), [&](const soci::row& r) { n = db::RowInt(r, 0); });
   return n > 0;
 }
 
 bool CatalogRepository::CategorySlugTaken(db::Tx& tx, const std::string& slug, std::int64_t except_id) const {
   long long n = 0;
-  Rows(tx, kCategorySlugTaken, std::move(Binds().Str(slug).Int(except_id)), [&](const soci::row& r) { n = Int(r, 0); });
+  Rows(tx, kCategorySlugTaken, std::move(Binds().Str(slug).Int(except_id)), [&](const soci::row& r) { n = db::RowInt(r, 0); });
   return n > 0;
 }
 
 bool CatalogRepository::ProductSlugTaken(db::Tx& tx, const std::string& slug, std::int64_t except_id) const {
   long long n = 0;
-  Rows(tx, kProductSlugTaken, std::move(Binds().Str(slug).Int(except_id)), [&](const soci::row& r) { n = Int(r, 0); });
+  Rows(tx, kProductSlugTaken, std::move(Binds().Str(slug).Int(except_id)), [&](const soci::row& r) { n = db::RowInt(r, 0); });
   return n > 0;
 }
 
@@ -348,7 +315,7 @@ std::int64_t CatalogRepository::InsertProduct(db::Tx& tx, const ProductView& p) 
   b.Int(p.category_id).Str(p.name).Str(p.slug).Str(p.description).Str(p.brand).Str(json::serialize(p.attributes));
   b.Str(p.status).OptInt(p.exclusive_until).Int(p.min_price).Int(p.max_price).Str(p.currency);
   b.Int(p.in_stock ? 1 : 0).Int(p.created_at).Int(p.updated_at);
-  Rows(tx, kInsertProduct, std::move(b), [&](const soci::row& r) { id = Int(r, 0); });
+  Rows(tx, kInsertProduct, std::move(b), [&](const soci::row& r) { id = db::RowInt(r, 0); });
   return id;
 }
 
@@ -381,8 +348,8 @@ std::vector<std::int64_t> CatalogRepository::ProductIdsInCategories(
     db::Tx& tx, const std::vector<std::int64_t>& category_ids) const {
   std::vector<std::int64_t> out;
   if (category_ids.empty()) return out;
-  Rows(tx, std::string(kProductIdsInCategories) + InList(category_ids.size()), std::move(Binds().Ints(category_ids)),
-       [&](const soci::row& r) { out.push_back(Int(r, 0)); });
+  Rows(tx, std::string(kProductIdsInCategories) + db::NamedList("i", category_ids.size()), std::move(Binds().Ints(category_ids)),
+       [&](const soci::row& r) { out.push_back(db::RowInt(r, 0)); });
   return out;
 }
 
@@ -448,14 +415,14 @@ std::map<std::int64_t, std::vector<Image>> CatalogRepository::ImagesOf(
     db::Tx& tx, const std::vector<std::int64_t>& product_ids) const {
   std::map<std::int64_t, std::vector<Image>> out;
   if (product_ids.empty()) return out;
-  Rows(tx, std::string(kSelectImages) + InList(product_ids.size()) + kOrderImages,
+  Rows(tx, std::string(kSelectImages) + db::NamedList("i", product_ids.size()) + kOrderImages,
        std::move(Binds().Ints(product_ids)), [&](const soci::row& r) {
          Image img;
-         img.id = Int(r, 0);
-         img.product_id = Int(r, 1);
-         img.url = Str(r, 2);
-         img.alt = Str(r, 3);
-         img.position = static_cast<int>(Int(r, 4));
+         img.id = db::RowInt(r, 0);
+         img.product_id = db::RowInt(r, 1);
+         img.url = db::RowStr(r, 2);
+         img.alt = db::RowStr(r, 3);
+         img.position = static_cast<int>(db::RowInt(r, 4));
          out[img.product_id].push_back(std::move(img));
        });
   return out;
@@ -465,7 +432,7 @@ std::map<std::int64_t, std::vector<Variant>> CatalogRepository::VariantsOf(
     db::Tx& tx, const std::vector<std::int64_t>& product_ids) const {
   std::map<std::int64_t, std::vector<Variant>> out;
   if (product_ids.empty()) return out;
-  Rows(tx, std::string(kVariantColumns) + kWhereVariantsOf + InList(product_ids.size()) + kOrderVariants,
+  Rows(tx, std::string(kVariantColumns) + kWhereVariantsOf + db::NamedList("i", product_ids.size()) + kOrderVariants,
        std::move(Binds().Ints(product_ids)), [&](const soci::row& r) {
          auto v = ToVariant(r);
          out[v.product_id].push_back(std::move(v));
@@ -476,10 +443,10 @@ std::map<std::int64_t, std::vector<Variant>> CatalogRepository::VariantsOf(
 ProductAggregates CatalogRepository::Aggregate(db::Tx& tx, std::int64_t product_id) const {
   ProductAggregates a;
   Rows(tx, kAggregate, std::move(Binds().Int(product_id)), [&](const soci::row& r) {
-    a.min_price = Int(r, 0);
-    a.max_price = Int(r, 1);
-    a.currency = Str(r, 2);
-    a.in_stock = Int(r, 3) != 0;
+    a.min_price = db::RowInt(r, 0);
+    a.max_price = db::RowInt(r, 1);
+    a.currency = db::RowStr(r, 2);
+    a.in_stock = db::RowInt(r, 3) != 0;
   });
   return a;
 }
@@ -496,7 +463,7 @@ std::int64_t CatalogRepository::InsertVariant(db::Tx& tx, const Variant& v, std:
   Binds b;
   b.Int(v.product_id).Str(v.sku).Str(json::serialize(v.options)).Int(v.price).OptInt(v.compare_at_price);
   b.Str(v.currency).Int(v.weight_grams).Str(v.barcode).Int(v.position).Int(now).Int(now);
-  Rows(tx, kInsertVariant, std::move(b), [&](const soci::row& r) { id = Int(r, 0); });
+  Rows(tx, kInsertVariant, std::move(b), [&](const soci::row& r) { id = db::RowInt(r, 0); });
   Exec(tx, kInsertLevel, std::move(Binds().Int(id).Int(v.on_hand).Int(v.low_stock_threshold).Int(now)));
   return id;
 }
@@ -521,7 +488,7 @@ std::optional<Variant> CatalogRepository::FindVariant(db::Tx& tx, std::int64_t i
 
 bool CatalogRepository::SkuExists(db::Tx& tx, const std::string& sku, std::int64_t except_variant_id) const {
   long long n = 0;
-  Rows(tx, kSkuExists, std::move(Binds().Str(sku).Int(except_variant_id)), [&](const soci::row& r) { n = Int(r, 0); });
+  Rows(tx, kSkuExists, std::move(Binds().Str(sku).Int(except_variant_id)), [&](const soci::row& r) { n = db::RowInt(r, 0); });
   return n > 0;
 }
 
@@ -548,13 +515,13 @@ std::vector<InventoryItem> CatalogRepository::ListInventory(db::Tx& tx, bool low
   std::string sql = std::string(kListInventory) + (low_only ? kLowOnly : "") + kOrderInventory;
   Rows(tx, sql, std::move(Binds().Int(after_variant_id).Int(limit)), [&](const soci::row& r) {
     InventoryItem item;
-    item.variant_id = Int(r, 0);
-    item.product_id = Int(r, 1);
-    item.sku = Str(r, 2);
-    item.product_name = Str(r, 3);
-    item.on_hand = Int(r, 4);
-    item.reserved = Int(r, 5);
-    item.low_stock_threshold = Int(r, 6);
+    item.variant_id = db::RowInt(r, 0);
+    item.product_id = db::RowInt(r, 1);
+    item.sku = db::RowStr(r, 2);
+    item.product_name = db::RowStr(r, 3);
+    item.on_hand = db::RowInt(r, 4);
+    item.reserved = db::RowInt(r, 5);
+    item.low_stock_threshold = db::RowInt(r, 6);
     out.push_back(std::move(item));
   });
   return out;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <climits>
 
+#include "db/rows.hpp"
 #include "modules/search/search_text.hpp"
 
 namespace emporium::search {
@@ -39,7 +40,7 @@ constexpr const char* kInsertDeleteSqlite =
     "INSERT OR IGNORE INTO search_term_deletes (del_key, term) VALUES (:del_key, :term)";
 constexpr const char* kInsertDeleteMariaDb =
     "INSERT IGNORE INTO search_term_deletes (del_key, term) VALUES (:del_key, :term)";
-constexpr const char* kSelectTermsByKeyHead = "SELECT DISTINCT term FROM search_term_deletes WHERE del_key IN (";
+constexpr const char* kSelectTermsByKeyHead = "SELECT DISTINCT term FROM search_term_deletes WHERE del_key IN ";
 
 constexpr const char* kColumns =
     "SELECT d.product_id, d.name, d.slug, d.description, d.brand, d.category_id, d.category_names, d.variant_text, "
@@ -261,8 +262,7 @@ void SearchRepository::AddTerms(db::Tx& tx, const std::vector<std::string>& term
 std::vector<std::string> SearchRepository::TermsSharingDeletion(db::Tx& tx, const std::string& token) const {
   std::vector<std::string> keys = DeletionNeighbourhood(token);
   std::string sql = kSelectTermsByKeyHead;
-  for (std::size_t i = 0; i < keys.size(); ++i) sql += (i ? ", :k" : ":k") + std::to_string(i);
-  sql += ")";
+  sql += db::NamedList("k", keys.size());
   std::vector<std::string> names;
   names.reserve(keys.size());
   for (std::size_t i = 0; i < keys.size(); ++i) names.push_back("k" + std::to_string(i));
