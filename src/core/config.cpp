@@ -209,6 +209,32 @@ Result<Config> LoadConfig(const Environment& env) {
   if (r.Get("PASSWORD_HASH_MEMORY_KIB")) c.password_mem_limit *= 1024;
   r.Int("PASSWORD_HASH_CONCURRENCY", c.password_hash_concurrency, 1, 256);
 
+  r.String("STRIPE_SECRET_KEY", c.stripe_secret_key);
+  if (!c.stripe_secret_key.empty() && !c.stripe_secret_key.starts_with("sk_") &&
+      !c.stripe_secret_key.starts_with("rk_")) {
+    r.Fail("STRIPE_SECRET_KEY", "must be a Stripe secret or restricted key (sk_... or rk_...)");
+  }
+  r.String("STRIPE_WEBHOOK_SECRET", c.stripe_webhook_secret);
+  if (!c.stripe_webhook_secret.empty() && !c.stripe_webhook_secret.starts_with("whsec_")) {
+    r.Fail("STRIPE_WEBHOOK_SECRET", "must be a webhook signing secret (whsec_...)");
+  }
+  r.String("STRIPE_API_BASE", c.stripe_api_base);
+  if (!ValidUrlScheme(c.stripe_api_base, {"http", "https"})) {
+    r.Fail("STRIPE_API_BASE", "must start with http:// or https://");
+  }
+  while (c.stripe_api_base.ends_with('/')) c.stripe_api_base.pop_back();
+  r.Seconds("STRIPE_TIMEOUT_SECONDS", c.stripe_timeout, 1, 300);
+  r.Seconds("RESERVATION_TTL_SECONDS", c.reservation_ttl, 10, 7 * 86400);
+  if (auto v = r.Get("REFUND_INCLUDES_FEES")) {
+    if (*v == "true" || *v == "1") {
+      c.refund_includes_fees = true;
+    } else if (*v == "false" || *v == "0") {
+      c.refund_includes_fees = false;
+    } else {
+      r.Fail("REFUND_INCLUDES_FEES", "must be true or false");
+    }
+  }
+
   if (!r.errors().empty()) {
     Error e{ErrorCode::kInvalidArgument, "invalid configuration"};
     e.fields = std::move(r.errors());

@@ -53,6 +53,14 @@ struct Config {
   std::uint64_t password_ops_limit = 2;
   std::size_t password_mem_limit = 64u << 20;
   int password_hash_concurrency = 4;                    ///< concurrent hashes (each takes mem_limit)
+
+  // Payments and checkout.
+  std::string stripe_secret_key;                        ///< empty = the simulated processor
+  std::string stripe_webhook_secret;                    ///< empty = POST /webhooks/stripe answers 404
+  std::string stripe_api_base = "https://api.stripe.com";
+  std::chrono::seconds stripe_timeout{20};              ///< per call to the processor
+  std::chrono::seconds reservation_ttl{15 * 60};        ///< unpaid orders release their stock after this
+  bool refund_includes_fees = false;                    ///< default refund = captured − processor fees
 };
 
 using Environment = std::map<std::string, std::string>;

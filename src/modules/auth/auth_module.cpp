@@ -96,4 +96,16 @@ Result<UserView> AuthModule::CreateUser(const std::string& email, const std::str
 
 Result<UserView> AuthModule::FindUser(std::int64_t id) { return impl_->admin_service.Get(id); }
 
+Result<UserView> AuthModule::FindUser(db::Tx& tx, std::int64_t id) {
+  auto user = impl_->users.FindById(tx, id);
+  if (!user || user->deleted_at) return Error::NotFound("The user does not exist.");
+  return ToView(*user);
+}
+
+Result<Address> AuthModule::FindAddress(db::Tx& tx, std::int64_t user_id, std::int64_t address_id) {
+  auto address = impl_->addresses.Find(tx, user_id, address_id);
+  if (!address) return Error::NotFound("The address does not exist.");
+  return std::move(*address);
+}
+
 }  // namespace emporium::auth

@@ -56,6 +56,11 @@ class AuthModule {
   /// A user by id, for other modules (names and e-mail for orders, mails ...). kNotFound for unknown
   /// and deleted accounts.
   Result<UserView> FindUser(std::int64_t id);
+  /// The same, inside the caller's transaction.
+  Result<UserView> FindUser(db::Tx& tx, std::int64_t id);
+  /// One of `user_id`'s saved addresses, inside the caller's transaction (checkout). kNotFound when
+  /// it does not exist or belongs to someone else.
+  Result<Address> FindAddress(db::Tx& tx, std::int64_t user_id, std::int64_t address_id);
 
  private:
   struct Impl;

@@ -47,6 +47,24 @@ Result<ProductView> CatalogModule::GetProduct(const std::string& id_or_slug, con
   return service_->GetProduct(id_or_slug, who);
 }
 
+Result<std::vector<SaleVariant>> CatalogModule::VariantsForSale(db::Tx& tx,
+                                                                const std::vector<std::int64_t>& variant_ids) {
+  return service_->VariantsForSale(tx, variant_ids);
+}
+Status CatalogModule::ReserveStock(db::Tx& tx, const std::vector<StockLine>& lines) {
+  return service_->ReserveStock(tx, lines);
+}
+Status CatalogModule::ReleaseStock(db::Tx& tx, const std::vector<StockLine>& lines) {
+  return service_->ReleaseStock(tx, lines);
+}
+Status CatalogModule::CommitStock(db::Tx& tx, const std::vector<StockLine>& lines) {
+  return service_->CommitStock(tx, lines);
+}
+Status CatalogModule::Restock(db::Tx& tx, const std::vector<StockLine>& lines, const std::string& reason,
+                             const Actor& actor) {
+  return service_->Restock(tx, lines, reason, actor);
+}
+
 void CatalogModule::RecordAddToCart(std::int64_t product_id) { service_->RecordAddToCart(product_id); }
 
 Status CatalogModule::FlushCounters() { return service_->FlushCounters(); }

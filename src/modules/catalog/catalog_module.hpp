@@ -67,6 +67,24 @@ class CatalogModule {
   /// A product as the public detail route returns it (for other modules and tests; counts a view).
   Result<ProductView> GetProduct(const std::string& id_or_slug, const std::optional<Principal>& who = std::nullopt);
 
+  // ---- Stock for checkout: every call runs in the caller's transaction (the order's). ----
+
+  /// The variants with these ids that exist (deleted ones included, with for_sale = false), in any
+  /// order. One statement.
+  Result<std::vector<SaleVariant>> VariantsForSale(db::Tx& tx, const std::vector<std::int64_t>& variant_ids);
+  /// Reserves every line or none, each with a conditional update that can never take available
+  /// stock below zero (no read-then-write race). kInsufficientStock naming the SKU when one line
+  /// cannot be reserved (the caller's transaction must then roll back). Publishes the low-stock
+  /// admin event after commit for lines that crossed their threshold.
+  Status ReserveStock(db::Tx& tx, const std::vector<StockLine>& lines);
+  /// Gives reserved units back (payment failed or expired, order cancelled before shipment).
+  Status ReleaseStock(db::Tx& tx, const std::vector<StockLine>& lines);
+  /// The reservation becomes a sale: on hand and reserved both drop by the quantity.
+  Status CommitStock(db::Tx& tx, const std::vector<StockLine>& lines);
+  /// Sold units come back to stock (a refund with restocking): on hand grows, with an adjustment
+  /// row per line (reason, actor).
+  Status Restock(db::Tx& tx, const std::vector<StockLine>& lines, const std::string& reason, const Actor& actor);
+
   /// Counted in memory; written by FlushCounters (no SQL on the caller's path). Thread-safe.
   void RecordAddToCart(std::int64_t product_id);
   /// Writes the gathered view / add-to-cart counts in one transaction (+ product popularity).

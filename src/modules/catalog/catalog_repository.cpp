@@ -105,6 +105,30 @@ constexpr const char* kListInventory =
     "FROM inventory_levels l JOIN catalog_variants v ON v.id = l.variant_id "
     "JOIN catalog_products p ON p.id = v.product_id "
     "WHERE v.deleted_at IS NULL AND p.deleted_at IS NULL AND l.variant_id > :after ";
+constexpr const char* kSaleVariants =
+    "SELECT v.id, v.product_id, v.sku, p.name, p.slug, v.options, v.price, v.compare_at_price, v.currency, "
+    "v.weight_grams, COALESCE(l.on_hand, 0) - COALESCE(l.reserved, 0), "
+    "(SELECT i.url FROM catalog_product_images i WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1), "
+    "p.exclusive_until, CASE WHEN p.status = 'active' AND p.deleted_at IS NULL AND v.deleted_at IS NULL "
+    "THEN 1 ELSE 0 END "
+    "FROM catalog_variants v JOIN catalog_products p ON p.id = v.product_id "
+    "LEFT JOIN inventory_levels l ON l.variant_id = v.id WHERE v.id IN ";
+// The three checkout stock moves are conditional updates: the WHERE clause is the invariant, so two
+// buyers racing for the last unit cannot both get it (one update matches no row) and no
+// read-then-write window exists. On MariaDB the row stays locked until the order's transaction ends.
+constexpr const char* kReserve =
+    "UPDATE inventory_levels SET reserved = reserved + :q, updated_at = :now "
+    "WHERE variant_id = :id AND on_hand - reserved >= :q2";
+constexpr const char* kUnreserve =
+    "UPDATE inventory_levels SET reserved = reserved - :q, updated_at = :now "
+    "WHERE variant_id = :id AND reserved >= :q2";
+constexpr const char* kCommitReserved =
+    "UPDATE inventory_levels SET on_hand = on_hand - :q, reserved = reserved - :q2, updated_at = :now "
+    "WHERE variant_id = :id AND reserved >= :q3 AND on_hand >= :q4";
+constexpr const char* kStockOf =
+    "SELECT v.id, v.product_id, v.sku, p.name, l.on_hand, l.reserved, l.low_stock_threshold "
+    "FROM inventory_levels l JOIN catalog_variants v ON v.id = l.variant_id "
+    "JOIN catalog_products p ON p.id = v.product_id WHERE l.variant_id IN ";
 constexpr const char* kLowOnly = "AND l.on_hand - l.reserved <= l.low_stock_threshold ";
 constexpr const char* kOrderInventory = "ORDER BY l.variant_id LIMIT :limit";
 
@@ -507,6 +531,64 @@ void CatalogRepository::InsertAdjustment(db::Tx& tx, std::int64_t variant_id, st
   Binds b;
   b.Int(variant_id).Int(delta).Str(reason).OptInt(actor).Int(on_hand_after).Int(now);
   Exec(tx, kInsertAdjustment, std::move(b));
+}
+
+std::vector<SaleVariant> CatalogRepository::VariantsForSale(db::Tx& tx, const std::vector<std::int64_t>& ids) const {
+  std::vector<SaleVariant> out;
+  if (ids.empty()) return out;
+  out.reserve(ids.size());
+  Rows(tx, std::string(kSaleVariants) + db::NamedList("v", ids.size()), std::move(Binds().Ints(ids)),
+       [&](const soci::row& r) {
+         SaleVariant v;
+         v.variant_id = db::RowInt(r, 0);
+         v.product_id = db::RowInt(r, 1);
+         v.sku = db::RowStr(r, 2);
+         v.product_name = db::RowStr(r, 3);
+         v.product_slug = db::RowStr(r, 4);
+         v.options = ParseObject(db::RowStr(r, 5));
+         v.price = db::RowInt(r, 6);
+         v.compare_at_price = db::RowOptInt(r, 7);
+         v.currency = db::RowStr(r, 8);
+         v.weight_grams = db::RowInt(r, 9);
+         v.available = db::RowInt(r, 10);
+         v.image_url = db::RowStr(r, 11);
+         v.exclusive_until = db::RowOptInt(r, 12);
+         v.for_sale = db::RowInt(r, 13) != 0;
+         out.push_back(std::move(v));
+       });
+  return out;
+}
+
+bool CatalogRepository::Reserve(db::Tx& tx, std::int64_t variant_id, std::int64_t quantity, std::int64_t now) const {
+  return Exec(tx, kReserve, std::move(Binds().Int(quantity).Int(now).Int(variant_id).Int(quantity))) > 0;
+}
+
+bool CatalogRepository::Unreserve(db::Tx& tx, std::int64_t variant_id, std::int64_t quantity, std::int64_t now) const {
+  return Exec(tx, kUnreserve, std::move(Binds().Int(quantity).Int(now).Int(variant_id).Int(quantity))) > 0;
+}
+
+bool CatalogRepository::CommitReserved(db::Tx& tx, std::int64_t variant_id, std::int64_t quantity,
+                                       std::int64_t now) const {
+  return Exec(tx, kCommitReserved,
+              std::move(Binds().Int(quantity).Int(quantity).Int(now).Int(variant_id).Int(quantity).Int(quantity))) > 0;
+}
+
+std::vector<InventoryItem> CatalogRepository::StockOf(db::Tx& tx, const std::vector<std::int64_t>& variant_ids) const {
+  std::vector<InventoryItem> out;
+  if (variant_ids.empty()) return out;
+  Rows(tx, std::string(kStockOf) + db::NamedList("v", variant_ids.size()), std::move(Binds().Ints(variant_ids)),
+       [&](const soci::row& r) {
+         InventoryItem item;
+         item.variant_id = db::RowInt(r, 0);
+         item.product_id = db::RowInt(r, 1);
+         item.sku = db::RowStr(r, 2);
+         item.product_name = db::RowStr(r, 3);
+         item.on_hand = db::RowInt(r, 4);
+         item.reserved = db::RowInt(r, 5);
+         item.low_stock_threshold = db::RowInt(r, 6);
+         out.push_back(std::move(item));
+       });
+  return out;
 }
 
 std::vector<InventoryItem> CatalogRepository::ListInventory(db::Tx& tx, bool low_only, std::int64_t after_variant_id,

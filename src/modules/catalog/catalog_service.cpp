@@ -60,6 +60,27 @@ Error InsufficientStock(std::string message) {
   return e;
 }
 
+/// Lines merged by variant and sorted by variant id: rows are then always locked in the same order,
+/// so two orders sharing variants cannot deadlock each other on MariaDB.
+Result<std::vector<StockLine>> Normalise(const std::vector<StockLine>& lines) {
+  std::map<std::int64_t, std::int64_t> merged;
+  for (const auto& line : lines) {
+    if (line.quantity <= 0) return Error::Invalid("quantity", "must be at least 1");
+    merged[line.variant_id] += line.quantity;
+  }
+  std::vector<StockLine> out;
+  out.reserve(merged.size());
+  for (const auto& [variant_id, quantity] : merged) out.push_back({variant_id, quantity});
+  return out;
+}
+
+std::vector<std::int64_t> VariantIds(const std::vector<StockLine>& lines) {
+  std::vector<std::int64_t> ids;
+  ids.reserve(lines.size());
+  for (const auto& line : lines) ids.push_back(line.variant_id);
+  return ids;
+}
+
 }  // namespace
 
 SearchDocument BuildSearchDocument(const ProductView& p, const std::map<std::int64_t, Category>& categories) {
@@ -594,6 +615,103 @@ Result<Variant> CatalogService::AdjustStock(std::int64_t variant_id, std::int64_
     }
     return std::move(*after);
   });
+}
+
+std::vector<SaleVariant> CatalogService::VariantsForSale(db::Tx& tx, const std::vector<std::int64_t>& variant_ids) {
+  return repo_.VariantsForSale(tx, variant_ids);
+}
+
+Status CatalogService::ReserveStock(db::Tx& tx, const std::vector<StockLine>& lines) {
+  EMP_ASSIGN(const auto sorted, Normalise(lines));
+  const auto now = clock_.NowSeconds();
+  for (const auto& line : sorted) {
+    if (repo_.Reserve(tx, line.variant_id, line.quantity, now)) continue;
+    auto variant = repo_.FindVariant(tx, line.variant_id);
+    if (!variant) return Error::NotFound("The variant " + std::to_string(line.variant_id) + " does not exist.");
+    Error e{ErrorCode::kInsufficientStock, "Only " + std::to_string(std::max<std::int64_t>(0, variant->available())) +
+                                               " of " + variant->sku + " available; " +
+                                               std::to_string(line.quantity) + " requested."};
+    e.field = "items";
+    return e;
+  }
+  return AfterStockMove(tx, sorted, -1);
+}
+
+Status CatalogService::ReleaseStock(db::Tx& tx, const std::vector<StockLine>& lines) {
+  EMP_ASSIGN(const auto sorted, Normalise(lines));
+  const auto now = clock_.NowSeconds();
+  for (const auto& line : sorted) {
+    if (!repo_.Unreserve(tx, line.variant_id, line.quantity, now)) {
+      return Error::Internal("releasing more stock than is reserved for variant " + std::to_string(line.variant_id));
+    }
+  }
+  return AfterStockMove(tx, sorted, +1);
+}
+
+Status CatalogService::CommitStock(db::Tx& tx, const std::vector<StockLine>& lines) {
+  EMP_ASSIGN(const auto sorted, Normalise(lines));
+  const auto now = clock_.NowSeconds();
+  for (const auto& line : sorted) {
+    // Available stock does not move (on hand and reserved drop together): no events to raise.
+    if (!repo_.CommitReserved(tx, line.variant_id, line.quantity, now)) {
+      return Error::Internal("committing more stock than is reserved for variant " + std::to_string(line.variant_id));
+    }
+  }
+  return OkStatus();
+}
+
+Status CatalogService::Restock(db::Tx& tx, const std::vector<StockLine>& lines, const std::string& reason,
+                               const Actor& actor) {
+  EMP_ASSIGN(const auto sorted, Normalise(lines));
+  const auto now = clock_.NowSeconds();
+  for (const auto& line : sorted) {
+    if (!repo_.AddOnHand(tx, line.variant_id, line.quantity, now)) {
+      return Error::NotFound("The variant " + std::to_string(line.variant_id) + " has no stock record.");
+    }
+  }
+  const auto levels = repo_.StockOf(tx, VariantIds(sorted));
+  for (const auto& line : sorted) {
+    for (const auto& level : levels) {
+      if (level.variant_id != line.variant_id) continue;
+      repo_.InsertAdjustment(tx, line.variant_id, line.quantity, reason, actor.user_id, level.on_hand, now);
+    }
+  }
+  return AfterStockMove(tx, sorted, +1);
+}
+
+Status CatalogService::AfterStockMove(db::Tx& tx, const std::vector<StockLine>& lines, int available_delta_sign) {
+  const auto levels = repo_.StockOf(tx, VariantIds(lines));
+  std::map<std::int64_t, std::int64_t> moved;
+  for (const auto& line : lines) moved[line.variant_id] = available_delta_sign * line.quantity;
+  std::vector<std::int64_t> flipped_products;
+  for (const auto& level : levels) {
+    const auto available = level.on_hand - level.reserved;
+    const auto before = available - moved[level.variant_id];
+    if ((before > 0) != (available > 0)) flipped_products.push_back(level.product_id);
+    if (events_ && available <= level.low_stock_threshold && before > level.low_stock_threshold) {
+      json::object payload{{"type", "inventory.low_stock"},
+                           {"variant_id", level.variant_id},
+                           {"product_id", level.product_id},
+                           {"sku", level.sku},
+                           {"available", available},
+                           {"threshold", level.low_stock_threshold}};
+      auto* events = events_;
+      tx.AfterCommit([events, payload] { events->Publish("admin.event", payload); });
+    }
+  }
+  // Rare (a variant ran out or came back): only then is the product's in-stock flag and search
+  // document rewritten, so an ordinary checkout stays a handful of statements.
+  std::sort(flipped_products.begin(), flipped_products.end());
+  flipped_products.erase(std::unique(flipped_products.begin(), flipped_products.end()), flipped_products.end());
+  for (const auto product_id : flipped_products) {
+    auto product = repo_.FindProduct(tx, product_id);
+    if (!product) continue;
+    const auto agg = repo_.Aggregate(tx, product_id);
+    if (agg.in_stock == product->in_stock) continue;
+    repo_.SetAggregates(tx, product_id, agg, clock_.NowSeconds());
+    EMP_TRY(Reindex(tx, product_id));
+  }
+  return OkStatus();
 }
 
 Result<InventoryPage> CatalogService::ListInventory(bool low_only, std::optional<std::int64_t> after, int limit) {

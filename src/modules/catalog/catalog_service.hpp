@@ -106,6 +106,13 @@ class CatalogService {
                               const Actor& actor);
   Result<InventoryPage> ListInventory(bool low_only, std::optional<std::int64_t> after_variant_id, int limit);
 
+  // Checkout stock moves, in the caller's transaction (see CatalogModule for the contracts).
+  std::vector<SaleVariant> VariantsForSale(db::Tx& tx, const std::vector<std::int64_t>& variant_ids);
+  Status ReserveStock(db::Tx& tx, const std::vector<StockLine>& lines);
+  Status ReleaseStock(db::Tx& tx, const std::vector<StockLine>& lines);
+  Status CommitStock(db::Tx& tx, const std::vector<StockLine>& lines);
+  Status Restock(db::Tx& tx, const std::vector<StockLine>& lines, const std::string& reason, const Actor& actor);
+
   void RecordView(std::int64_t product_id);
   void RecordAddToCart(std::int64_t product_id);
   /// Writes the counters gathered so far in one transaction (and re-indexes the products whose
@@ -122,6 +129,10 @@ class CatalogService {
                          const std::string& field);
   /// Recomputes the product's price/stock columns and pushes its search document.
   Status Refresh(db::Tx& tx, std::int64_t product_id);
+  /// After available stock moved by `available_delta_sign` × quantity on each line: publishes the
+  /// low-stock admin event for lines that crossed their threshold and refreshes the product's
+  /// in-stock flag (and search document) when a variant ran out or came back.
+  Status AfterStockMove(db::Tx& tx, const std::vector<StockLine>& lines, int available_delta_sign);
   Status Reindex(db::Tx& tx, std::int64_t product_id, const std::map<std::int64_t, Category>* categories = nullptr);
   std::optional<ProductView> LoadFull(db::Tx& tx, std::int64_t product_id);
 

@@ -138,6 +138,32 @@ struct InventoryItem {
   std::int64_t low_stock_threshold = 0;
 };
 
+/// A quantity of one variant, for the stock operations of checkout.
+struct StockLine {
+  std::int64_t variant_id = 0;
+  std::int64_t quantity = 0;  ///< > 0
+};
+
+/// A variant as the cart and checkout see it (one statement for any number of variants).
+struct SaleVariant {
+  std::int64_t variant_id = 0;
+  std::int64_t product_id = 0;
+  std::string sku;
+  std::string product_name;
+  std::string product_slug;
+  boost::json::object options;
+  std::int64_t price = 0;
+  std::optional<std::int64_t> compare_at_price;
+  std::string currency;
+  std::int64_t weight_grams = 0;
+  std::int64_t available = 0;  ///< on hand − reserved
+  std::string image_url;       ///< the product's first image, or empty
+  std::optional<std::int64_t> exclusive_until;
+  /// The product is active and neither it nor the variant is deleted. (Members-only products are
+  /// for the caller to check against exclusive_until.)
+  bool for_sale = false;
+};
+
 enum class ProductSort { kNewest, kPriceAsc, kPriceDesc, kRating, kPopular };
 
 /// "newest" | "price_asc" | "price_desc" | "rating" | "popular"; nullopt for anything else.
