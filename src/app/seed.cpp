@@ -199,6 +199,37 @@ std::vector<catalog::ProductInput> DemoProducts(const SeedOptions& options, int 
   return out;
 }
 
+/// A home address in one of a few real cities (coordinates near the centre, so that delivery
+/// tracking has somewhere to go), default for checkout.
+static auth::Address DemoAddress(DemoRandom& rng, const std::string& name) {
+  struct City {
+    std::string_view name, country, postal_code, street;
+    double lat, lng;
+  };
+  static constexpr std::array<City, 8> kCities = {{
+      {"Berlin", "DE", "10115", "Invalidenstraße", 52.5310, 13.3847},
+      {"Paris", "FR", "75011", "Rue Oberkampf", 48.8650, 2.3780},
+      {"Amsterdam", "NL", "1015", "Prinsengracht", 52.3730, 4.8830},
+      {"Madrid", "ES", "28004", "Calle de Fuencarral", 40.4260, -3.7010},
+      {"Milan", "IT", "20121", "Corso Garibaldi", 45.4780, 9.1850},
+      {"Vienna", "AT", "1070", "Neubaugasse", 48.2010, 16.3490},
+      {"Dublin", "IE", "D02", "Camden Street", 53.3350, -6.2650},
+      {"Lisbon", "PT", "1200", "Rua da Rosa", 38.7130, -9.1450},
+  }};
+  const auto& city = kCities[static_cast<std::size_t>(rng.Between(0, static_cast<int>(kCities.size()) - 1))];
+  auth::Address a;
+  a.name = name;
+  a.line1 = std::string(city.street) + " " + std::to_string(rng.Between(1, 180));
+  a.city = std::string(city.name);
+  a.postal_code = std::string(city.postal_code);
+  a.country = std::string(city.country);
+  // A few hundred metres around the centre, deterministic like the rest of the seed.
+  a.lat = city.lat + (rng.Between(-300, 300) / 100000.0);
+  a.lng = city.lng + (rng.Between(-300, 300) / 100000.0);
+  a.is_default = true;
+  return a;
+}
+
 Result<SeedReport> SeedDemo(catalog::CatalogModule& catalog, auth::AuthModule& auth, const SeedOptions& options) {
   SeedReport report;
   std::vector<std::int64_t> ids(kCategories.size(), 0);
@@ -231,8 +262,9 @@ Result<SeedReport> SeedDemo(catalog::CatalogModule& catalog, auth::AuthModule& a
   for (int c = 0; c < options.customers; ++c) {
     const std::string email = "customer" + std::to_string(c + 1) + "@demo.emporium.test";
     if (c == 0) report.customer_email = email;
-    EMP_TRY(auth.CreateUser(email, report.customer_password, std::string(rng.Pick(kFirstNames)),
-                            std::string(rng.Pick(kLastNames)), Role::kCustomer));
+    const std::string first = std::string(rng.Pick(kFirstNames)), last = std::string(rng.Pick(kLastNames));
+    EMP_ASSIGN(auto user, auth.CreateUser(email, report.customer_password, first, last, Role::kCustomer));
+    EMP_TRY(auth.CreateAddress(user.id, DemoAddress(rng, first + " " + last)));
     ++report.customers;
   }
   return report;

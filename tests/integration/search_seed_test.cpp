@@ -38,7 +38,14 @@ TEST_F(DemoSeedTest, SeedsASearchableCatalogAndDemoAccounts) {
   EXPECT_GT(typo->total, 0) << word;
 
   Login(report->admin_email, report->admin_password);
-  Login(report->customer_email, report->customer_password);
+  const auto customer = Login(report->customer_email, report->customer_password);
+  // Every demo customer has a default address to check out with.
+  auto addresses = Get("/api/v1/me/addresses", customer.access_token);
+  ASSERT_EQ(addresses.status, 200) << addresses.response.body;
+  const auto& items = addresses.obj().at("items").as_array();
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_TRUE(items[0].as_object().at("is_default").as_bool());
+  EXPECT_EQ(items[0].as_object().at("country").as_string().size(), 2u);
 }
 
 }  // namespace

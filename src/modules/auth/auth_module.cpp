@@ -102,6 +102,20 @@ Result<UserView> AuthModule::FindUser(db::Tx& tx, std::int64_t id) {
   return ToView(*user);
 }
 
+Result<Address> AuthModule::CreateAddress(std::int64_t user_id, const Address& address) {
+  AddressFields fields;
+  fields.name = address.name;
+  fields.line1 = address.line1;
+  fields.line2 = address.line2;
+  fields.city = address.city;
+  fields.postal_code = address.postal_code;
+  fields.country = address.country;
+  fields.phone = address.phone;
+  if (address.lat && address.lng) fields.coordinates = std::make_pair(*address.lat, *address.lng);
+  fields.is_default = address.is_default;
+  return impl_->account_service.CreateAddress(user_id, fields);
+}
+
 Result<Address> AuthModule::FindAddress(db::Tx& tx, std::int64_t user_id, std::int64_t address_id) {
   auto address = impl_->addresses.Find(tx, user_id, address_id);
   if (!address) return Error::NotFound("The address does not exist.");

@@ -58,6 +58,9 @@ class AuthModule {
   Result<UserView> FindUser(std::int64_t id);
   /// The same, inside the caller's transaction.
   Result<UserView> FindUser(db::Tx& tx, std::int64_t id);
+  /// Saves an address for `user_id` with the same validation as POST /me/addresses (the seed
+  /// command's customers). `address.id`, `user_id` and timestamps are ignored.
+  Result<Address> CreateAddress(std::int64_t user_id, const Address& address);
   /// One of `user_id`'s saved addresses, inside the caller's transaction (checkout). kNotFound when
   /// it does not exist or belongs to someone else.
   Result<Address> FindAddress(db::Tx& tx, std::int64_t user_id, std::int64_t address_id);
