@@ -25,6 +25,12 @@
 #include "modules/catalog/membership_reader.hpp"
 #include "modules/mail/mail_module.hpp"
 #include "modules/search/search_module.hpp"
+#include "modules/cart/cart_module.hpp"
+#include "modules/fulfilment/fulfilment_module.hpp"
+#include "modules/orders/orders_module.hpp"
+#include "modules/payments/payments_module.hpp"
+#include "modules/pricing/pricing_module.hpp"
+#include "modules/refunds/refunds_module.hpp"
 
 namespace emporium::app {
 
@@ -71,6 +77,13 @@ struct App::Parts {
   catalog::NoMemberships memberships;  // memberships arrive in a later issue: nobody is a member yet
   std::unique_ptr<search::SearchModule> search;  // before catalog: the catalog holds its indexer
   std::unique_ptr<catalog::CatalogModule> catalog;
+  pricing::FreePlanOnly plans;  // membership plans arrive in a later issue: everyone is on `free`
+  std::unique_ptr<pricing::PricingModule> pricing;
+  std::unique_ptr<cart::CartModule> cart;
+  std::unique_ptr<payments::PaymentsModule> payments;
+  std::unique_ptr<orders::OrdersModule> orders;
+  std::unique_ptr<fulfilment::FulfilmentModule> fulfilment;
+  std::unique_ptr<refunds::RefundsModule> refunds;
   std::unique_ptr<http::Dispatcher> dispatcher;
 };
 
@@ -101,6 +114,16 @@ Result<std::unique_ptr<App>> App::Create(core::Config config, bool migrate) {
   p->search->SetMembershipReader(&p->memberships);
   p->catalog = std::make_unique<catalog::CatalogModule>(*p->db, p->clock, *p->audit, &p->search->indexer(),
                                                         p->memberships, &p->events);
+  p->pricing = std::make_unique<pricing::PricingModule>(*p->db, p->clock, *p->audit, p->plans);
+  p->cart = std::make_unique<cart::CartModule>(*p->db, p->clock, *p->catalog, *p->pricing, *p->auth);
+  p->payments = std::make_unique<payments::PaymentsModule>(*p->db, c, p->clock, *p->auth);
+  p->orders = std::make_unique<orders::OrdersModule>(*p->db, c, p->clock, *p->catalog, *p->cart, *p->pricing,
+                                                     *p->payments, *p->auth, *p->audit, *p->mail, &p->events);
+  p->payments->AddSink(&p->orders->payment_sink());
+  p->fulfilment = std::make_unique<fulfilment::FulfilmentModule>(*p->db, p->clock, *p->orders, *p->auth, *p->audit,
+                                                                 &p->events);
+  p->refunds = std::make_unique<refunds::RefundsModule>(*p->db, c, p->clock, *p->orders, *p->payments, *p->pricing,
+                                                        *p->catalog, *p->auth, *p->audit, *p->mail, &p->events);
 
   RegisterOpsRoutes(p->router, *p->db, p->metrics);
   p->auth->RegisterRoutes(p->router);
@@ -108,6 +131,12 @@ Result<std::unique_ptr<App>> App::Create(core::Config config, bool migrate) {
   p->mail_module->RegisterRoutes(p->router);
   p->catalog->RegisterRoutes(p->router);
   p->search->RegisterRoutes(p->router);
+  p->pricing->RegisterRoutes(p->router);
+  p->cart->RegisterRoutes(p->router);
+  p->payments->RegisterRoutes(p->router);
+  p->orders->RegisterRoutes(p->router);
+  p->fulfilment->RegisterRoutes(p->router);
+  p->refunds->RegisterRoutes(p->router);
 
   auto* db = p->db.get();
   auto* mail = p->mail.get();
@@ -137,6 +166,7 @@ int App::Serve() {
   std::printf("listening on http://%s:%d\n", parts_->config.host.c_str(), *port);
   std::fflush(stdout);
   parts_->catalog->StartCounterFlusher();
+  parts_->orders->StartSweeper();
   server.Run();
   parts_->mail->Flush(std::chrono::seconds(5));
   log->info("stopped");

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Checkout throughput of docs/benchmarks.md: 32 concurrent customers, each "3 cart lines → POST
+# /orders → simulated payment", on SQLite (default) or MariaDB.
+#
+#   bench/checkout.sh [path/to/emporium]                       SQLite in a temp dir
+#   DATABASE_URL=mariadb://... bench/checkout.sh               an empty MariaDB database
+#
+# Environment: CUSTOMERS (32), BENCH_SECONDS (20), IO_THREADS (2). The server runs with
+# EMPORIUM_ENV=test (so X-Sql-Statements is returned), LOG_LEVEL=warn and rate limits off.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+bin=$(realpath "${1:-$here/../build/emporium}")
+work=$(mktemp -d /tmp/emporium-bench.XXXXXX)
+trap 'kill $(cat "$work/pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
+
+export DATA_DIR=$work/data LOG_LEVEL=warn EMPORIUM_ENV=test
+export DATABASE_URL=${DATABASE_URL:-sqlite://$work/data/bench.db}
+export RATE_LIMIT_IP_PER_MINUTE=0 RATE_LIMIT_USER_PER_MINUTE=0
+export PASSWORD_HASH_OPS=1 PASSWORD_HASH_MEMORY_KIB=8   # registering the bench customers is not what is measured
+export IO_THREADS=${IO_THREADS:-2}
+"$bin" migrate >/dev/null
+"$bin" user create --email bench-admin@example.com --password bench-password-123 --role admin >/dev/null
+
+"$bin" serve --port 0 >"$work/serve.log" 2>&1 &
+echo $! >"$work/pid"
+for _ in $(seq 1 100); do grep -q listening "$work/serve.log" && break; sleep 0.05; done
+base=$(grep -o 'http://[0-9.:]*' "$work/serve.log" | head -1)
+token=$(curl -s "$base/api/v1/auth/login" -H 'content-type: application/json' \
+  -d '{"email":"bench-admin@example.com","password":"bench-password-123"}' | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
+echo "== emporium $("$bin" --version) $(nproc) cores, database ${DATABASE_URL%%:*}, io_threads=$IO_THREADS"
+node "$here/checkout.js" "$base" "$token" "${CUSTOMERS:-32}" "${BENCH_SECONDS:-20}"

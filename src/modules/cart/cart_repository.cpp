@@ -1,0 +1,92 @@
+#include "modules/cart/cart_repository.hpp"
+
+#include <soci/soci.h>
+
+#include "db/rows.hpp"
+
+namespace emporium::cart {
+
+namespace {
+
+// The cart row and its items in one round trip (an empty cart still yields its one row).
+constexpr const char* kLoad =
+    "SELECT c.discount_code, i.id, i.variant_id, i.quantity, i.added_at FROM carts c "
+    "LEFT JOIN cart_items i ON i.user_id = c.user_id WHERE c.user_id = :user_id ORDER BY i.id";
+constexpr const char* kTouchSqlite =
+    "INSERT INTO carts (user_id, discount_code, updated_at) VALUES (:user_id, NULL, :now) "
+    "ON CONFLICT (user_id) DO UPDATE SET updated_at = excluded.updated_at";
+constexpr const char* kTouchMariaDb =
+    "INSERT INTO carts (user_id, discount_code, updated_at) VALUES (:user_id, NULL, :now) "
+    "ON DUPLICATE KEY UPDATE updated_at = VALUES(updated_at)";
+constexpr const char* kInsertItem =
+    "INSERT INTO cart_items (user_id, variant_id, quantity, added_at) VALUES (:user_id, :variant_id, :quantity, "
+    ":added_at) RETURNING id";
+constexpr const char* kSetQuantity =
+    "UPDATE cart_items SET quantity = :quantity WHERE id = :id AND user_id = :user_id";
+constexpr const char* kDeleteItem = "DELETE FROM cart_items WHERE id = :id AND user_id = :user_id";
+constexpr const char* kSetDiscountCode = "UPDATE carts SET discount_code = :code WHERE user_id = :user_id";
+constexpr const char* kDeleteItems = "DELETE FROM cart_items WHERE user_id = :user_id";
+constexpr const char* kDeleteCart = "DELETE FROM carts WHERE user_id = :user_id";
+
+long long AffectedRows(soci::statement& st) {
+  st.execute(true);
+  return st.get_affected_rows();
+}
+
+}  // namespace
+
+Cart CartRepository::Load(db::Tx& tx, std::int64_t user_id) const {
+  Cart cart;
+  const long long uid = user_id;
+  soci::rowset<soci::row> rows = (tx.sql.prepare << kLoad, soci::use(uid));
+  for (const auto& r : rows) {
+    if (r.get_indicator(0) == soci::i_ok) cart.discount_code = db::RowStr(r, 0);
+    if (r.get_indicator(1) == soci::i_null) continue;  // a cart without items
+    cart.items.push_back(CartItem{.id = db::RowInt(r, 1),
+                                  .variant_id = db::RowInt(r, 2),
+                                  .quantity = db::RowInt(r, 3),
+                                  .added_at = db::RowInt(r, 4)});
+  }
+  return cart;
+}
+
+void CartRepository::Touch(db::Tx& tx, std::int64_t user_id, std::int64_t now) const {
+  const long long uid = user_id, at = now;
+  tx.sql << (tx.dialect == db::Dialect::kSqlite ? kTouchSqlite : kTouchMariaDb), soci::use(uid), soci::use(at);
+}
+
+std::int64_t CartRepository::InsertItem(db::Tx& tx, std::int64_t user_id, std::int64_t variant_id,
+                                        std::int64_t quantity, std::int64_t now) const {
+  const long long uid = user_id, vid = variant_id, q = quantity, at = now;
+  long long id = 0;
+  tx.sql << kInsertItem, soci::use(uid), soci::use(vid), soci::use(q), soci::use(at), soci::into(id);
+  return id;
+}
+
+bool CartRepository::SetQuantity(db::Tx& tx, std::int64_t user_id, std::int64_t item_id,
+                                 std::int64_t quantity) const {
+  const long long q = quantity, id = item_id, uid = user_id;
+  soci::statement st = (tx.sql.prepare << kSetQuantity, soci::use(q), soci::use(id), soci::use(uid));
+  return AffectedRows(st) > 0;
+}
+
+bool CartRepository::DeleteItem(db::Tx& tx, std::int64_t user_id, std::int64_t item_id) const {
+  const long long id = item_id, uid = user_id;
+  soci::statement st = (tx.sql.prepare << kDeleteItem, soci::use(id), soci::use(uid));
+  return AffectedRows(st) > 0;
+}
+
+void CartRepository::SetDiscountCode(db::Tx& tx, std::int64_t user_id, const std::optional<std::string>& code) const {
+  const std::string value = code.value_or("");
+  soci::indicator ind = code ? soci::i_ok : soci::i_null;
+  const long long uid = user_id;
+  tx.sql << kSetDiscountCode, soci::use(value, ind), soci::use(uid);
+}
+
+void CartRepository::Clear(db::Tx& tx, std::int64_t user_id) const {
+  const long long uid = user_id;
+  tx.sql << kDeleteItems, soci::use(uid);
+  tx.sql << kDeleteCart, soci::use(uid);
+}
+
+}  // namespace emporium::cart

@@ -1,0 +1,609 @@
+#include "modules/orders/orders_service.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <charconv>
+
+#include "core/crypto.hpp"
+#include "core/cursor.hpp"
+#include "core/log.hpp"
+#include "http/request.hpp"
+#include "modules/orders/order_json.hpp"
+
+namespace emporium::orders {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr int kExpiryBatch = 100;
+constexpr std::int64_t kFullRefundBp = 10'000;
+constexpr std::string_view kIdAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";  // Crockford: no I, L, O, U
+
+std::shared_ptr<spdlog::logger> Log() { return core::Logger("orders"); }
+
+/// `n` random characters of kIdAlphabet. RandomToken is base64url: 64 symbols fold evenly onto 32.
+std::string RandomCode(std::size_t n) {
+  static constexpr std::string_view kBase64Url = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  const auto token = core::RandomToken(n);
+  std::string out;
+  for (char c : token) {
+    if (out.size() == n) break;
+    out += kIdAlphabet[kBase64Url.find(c) % kIdAlphabet.size()];
+  }
+  return out;
+}
+
+/// "EMP-2027-7K4Q2M8W": the year and a random part, so the number neither needs the row id (one
+/// statement fewer) nor reveals how many orders the shop takes.
+std::string NewOrderNumber(std::int64_t now) { return "EMP-" + core::FormatRfc3339(now).substr(0, 4) + "-" + RandomCode(8); }
+std::string NewTrackingNumber() { return "EMP" + RandomCode(10); }
+
+std::string ActorRole(const catalog::Actor& actor) {
+  return actor.role ? std::string(RoleName(*actor.role)) : std::string("system");
+}
+
+std::vector<catalog::StockLine> StockLines(const Order& order) {
+  std::vector<catalog::StockLine> out;
+  out.reserve(order.lines.size());
+  for (const auto& l : order.lines) out.push_back({l.variant_id, l.quantity});
+  return out;
+}
+
+/// "25.00 USD" for e-mails (minor units of a two-decimal currency).
+std::string FormatMoney(std::int64_t amount, const std::string& currency) {
+  const bool negative = amount < 0;
+  const auto abs = negative ? -amount : amount;
+  auto cents = std::to_string(abs % 100);
+  if (cents.size() < 2) cents.insert(0, "0");
+  return (negative ? "-" : "") + std::to_string(abs / 100) + "." + cents + " " + currency;
+}
+
+std::string LinesText(const Order& order) {
+  std::string out;
+  for (const auto& l : order.lines) {
+    out += std::to_string(l.quantity) + " × " + l.name + " (" + l.sku + ")  " +
+           FormatMoney(l.line_total, order.currency) + "\n";
+  }
+  return out;
+}
+
+std::optional<std::int64_t> ParseId(const std::string& s) {
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || v <= 0) return std::nullopt;
+  return v;
+}
+
+/// The shop name from MAIL_FROM ("Test Shop <no-reply@...>" → "Test Shop").
+std::string StoreNameFrom(const std::string& from) {
+  auto name = from.substr(0, from.find('<'));
+  while (!name.empty() && (name.back() == ' ' || name.back() == '"')) name.pop_back();
+  while (!name.empty() && (name.front() == ' ' || name.front() == '"')) name.erase(name.begin());
+  if (name.empty() || name.find('@') != std::string::npos) return "Emporium";
+  return name;
+}
+
+Error IllegalTransition(OrderStatus from, OrderStatus to) {
+  Error e = Error::Conflict("An order cannot go from " + std::string(StatusName(from)) + " to " +
+                            std::string(StatusName(to)) + ".");
+  e.field = "status";
+  return e;
+}
+
+/// A step whose "did it apply" answer the caller does not need.
+Status Done(Result<bool> applied) {
+  if (!applied) return std::move(applied).error();
+  return OkStatus();
+}
+
+Error MovedConcurrently() {
+  Error e = Error::Conflict("The order changed meanwhile; reload it and try again.");
+  e.field = "status";
+  return e;
+}
+
+}  // namespace
+
+OrdersService::OrdersService(db::Database& db, const core::Config& config, const core::Clock& clock,
+                             catalog::CatalogModule& catalog, cart::CartModule& cart,
+                             pricing::PricingModule& pricing, payments::PaymentsModule& payments,
+                             auth::AuthModule& auth, audit::AuditLog& audit, infra::MailService& mail,
+                             infra::EventBus* events)
+    : db_(db),
+      config_(config),
+      clock_(clock),
+      catalog_(catalog),
+      cart_(cart),
+      pricing_(pricing),
+      payments_(payments),
+      auth_(auth),
+      audit_(audit),
+      mail_(mail),
+      events_(events),
+      idempotency_(clock),
+      store_name_(StoreNameFrom(config.mail_from)) {}
+
+// ---- Placing an order ----------------------------------------------------------------------------
+//
+// 1. One transaction claims the idempotency key, prices the cart, records the order, reserves its
+//    stock, counts the discount and points and creates the payment record. Any failure rolls all of
+//    it back, key included, so a retry simply runs again.
+// 2. The charge runs outside any transaction (it blocks on the network). Its answer reaches
+//    OnPaymentEvent through PaymentsModule::HandleEvent, exactly like a webhook.
+// 3. A last transaction makes sure the answer was applied and stores the final response under the
+//    key. A processor that cannot be reached leaves the order pending: the webhook or the
+//    reservation sweeper settles it, and the client sees payment.status "processing".
+
+Result<PlacedOrder> OrdersService::PlaceOrder(const PlaceOrderInput& in) {
+  const infra::IdempotencyKey key{"orders.create", in.user_id, in.idempotency_key, in.request_hash};
+  std::int64_t order_id = 0;
+  std::int64_t payment_id = 0;
+  EMP_ASSIGN(auto replay, db_.Write([&](db::Tx& tx) -> Result<std::optional<PlacedOrder>> {
+    EMP_ASSIGN(auto stored, idempotency_.Begin(tx, key));
+    if (stored) return stored;
+    EMP_ASSIGN(auto order, PlaceInTransaction(tx, in, payment_id));
+    order_id = order.id;
+    return std::optional<PlacedOrder>();
+  }));
+  if (replay) return *replay;
+
+  auto outcome = payments_.Execute(payment_id);
+  if (!outcome && outcome.error().code != ErrorCode::kUnavailable) {
+    Log()->warn(R"({{"msg":"charge failed","order_id":{},"error":"{}"}})", order_id,
+                core::JsonEscape(outcome.error().message));
+  }
+  return db_.Write([&](db::Tx& tx) -> Result<PlacedOrder> {
+    EMP_ASSIGN(auto order, Get(tx, order_id));
+    if (outcome) {
+      EMP_TRY(Settle(tx, order, *outcome));
+    } else if (outcome.error().code != ErrorCode::kUnavailable && order.status == OrderStatus::kPendingPayment) {
+      // The processor refused the request itself (not a decline): nothing was charged.
+      EMP_ASSIGN(bool cancelled,
+                 CancelUnpaid(tx, order, catalog::Actor::System(), "payment could not be made", Notify::kNone));
+      if (cancelled) order.status = OrderStatus::kCancelled;
+    }
+    // The answer is built from what this flow knows (the order row, the processor's answer) rather
+    // than re-read: POST /orders is held to a statement budget.
+    OrderDetail detail{.order = std::move(order),
+                       .payment = PaymentFromOutcome(payment_id, outcome),
+                       .timeline = repo_.Events(tx, order_id)};
+    detail.payment->amount = detail.order.total;
+    detail.payment->currency = detail.order.currency;
+    auto answer = Answer(detail, outcome, in);
+    EMP_TRY(idempotency_.Complete(tx, key, answer.status, answer.body));
+    return answer;
+  });
+}
+
+Result<Order> OrdersService::PlaceInTransaction(db::Tx& tx, const PlaceOrderInput& in, std::int64_t& payment_id) {
+  EMP_ASSIGN(auto quote, cart_.Checkout(tx, in.user_id, in.options));
+  const auto now = clock_.NowSeconds();
+  const auto& t = quote.totals;
+  Order order;
+  order.number = NewOrderNumber(now);
+  order.user_id = in.user_id;
+  order.status = OrderStatus::kPendingPayment;
+  order.currency = t.currency;
+  order.subtotal = t.subtotal;
+  order.discount = t.discount;
+  order.shipping = t.shipping;
+  order.tax = t.tax;
+  order.loyalty = t.loyalty;
+  order.total = t.total;
+  order.loyalty_points_used = t.loyalty_points_used;
+  order.loyalty_points_earned = t.loyalty_points_earned;
+  order.discount_code = t.discount_code;
+  order.ship_to = quote.ship_to;
+  order.shipping_method = std::string(pricing::ShippingMethodName(in.options.shipping_method));
+  order.safe_shipping = t.safe_shipping;
+  order.tracking_number = NewTrackingNumber();
+  order.reserved_until = now + config_.reservation_ttl.count();
+  order.created_at = order.updated_at = now;
+  for (const auto& l : t.lines) {
+    order.lines.push_back({.variant_id = l.variant_id,
+                           .product_id = l.product_id,
+                           .sku = l.sku,
+                           .name = l.name,
+                           .unit_price = l.unit_price,
+                           .quantity = l.quantity,
+                           .line_total = l.unit_price * l.quantity,
+                           .weight_grams = l.weight_grams});
+  }
+  order.id = repo_.InsertOrder(tx, order);
+  repo_.InsertLines(tx, order.id, order.lines);
+  catalog::Actor customer{.user_id = in.user_id, .role = Role::kCustomer, .request_id = in.request_id};
+  RecordEvent(tx, order.id, std::nullopt, OrderStatus::kPendingPayment, customer, "order placed");
+  EMP_TRY(catalog_.ReserveStock(tx, StockLines(order)));
+  EMP_TRY(pricing_.CommitOrder(tx, in.user_id, order.id, t));
+  EMP_ASSIGN(payment_id, payments_.CreatePayment(tx, {.user_id = in.user_id,
+                                                      .order_id = order.id,
+                                                      .purpose = "order",
+                                                      .amount = order.total,
+                                                      .currency = order.currency,
+                                                      .payment_method = in.payment_method}));
+  repo_.SetPaymentId(tx, order.id, payment_id, now);
+  order.payment_id = payment_id;
+  return order;
+}
+
+std::optional<PaymentView> OrdersService::PaymentFromOutcome(std::int64_t payment_id,
+                                                            const Result<payments::PaymentOutcome>& outcome) {
+  PaymentView p;
+  p.id = payment_id;
+  p.provider = std::string(payments_.provider().Name());
+  if (!outcome) {
+    p.status = "processing";  // not reached: the webhook or the sweeper settles it
+    return p;
+  }
+  switch (outcome->status) {
+    case payments::IntentStatus::kSucceeded: p.status = "succeeded"; break;
+    case payments::IntentStatus::kRequiresAction: p.status = "requires_action"; break;
+    case payments::IntentStatus::kProcessing: p.status = "processing"; break;
+    case payments::IntentStatus::kDeclined: p.status = "failed"; break;
+    case payments::IntentStatus::kCanceled: p.status = "canceled"; break;
+  }
+  p.client_secret = outcome->client_secret;
+  p.failure_message = outcome->failure_message;
+  return p;
+}
+
+PlacedOrder OrdersService::Answer(const OrderDetail& detail, const Result<payments::PaymentOutcome>& outcome,
+                                  const PlaceOrderInput& in) {
+  if (outcome && (outcome->status == payments::IntentStatus::kDeclined ||
+                  outcome->status == payments::IntentStatus::kCanceled)) {
+    Error e{ErrorCode::kPaymentDeclined,
+            outcome->failure_message.empty() ? "The payment was declined." : outcome->failure_message};
+    auto problem = http::Response::Problem(e, in.instance, in.request_id);
+    return {problem.status, problem.body};
+  }
+  if (!outcome && outcome.error().code != ErrorCode::kUnavailable) {
+    auto problem = http::Response::Problem(outcome.error(), in.instance, in.request_id);
+    return {problem.status, problem.body};
+  }
+  return {201, json::serialize(OrderDetailJson(detail))};
+}
+
+Status OrdersService::Settle(db::Tx& tx, Order& order, const payments::PaymentOutcome& outcome) {
+  if (order.status != OrderStatus::kPendingPayment) return OkStatus();
+  switch (outcome.status) {
+    case payments::IntentStatus::kSucceeded: {
+      EMP_ASSIGN(bool paid, MarkPaid(tx, order, catalog::Actor::System(), "payment succeeded"));
+      if (paid) {
+        order.status = OrderStatus::kPaid;
+        order.paid_at = order.updated_at = clock_.NowSeconds();
+      }
+      break;
+    }
+    case payments::IntentStatus::kDeclined:
+    case payments::IntentStatus::kCanceled: {
+      const auto reason = outcome.failure_message.empty() ? outcome.decline_code : outcome.failure_message;
+      EMP_ASSIGN(bool cancelled,
+                 CancelUnpaid(tx, order, catalog::Actor::System(), "payment failed: " + reason, Notify::kPaymentFailed));
+      if (cancelled) {
+        order.status = OrderStatus::kCancelled;
+        order.updated_at = clock_.NowSeconds();
+      }
+      break;
+    }
+    case payments::IntentStatus::kRequiresAction:
+    case payments::IntentStatus::kProcessing:
+      break;  // stays pending: the customer or the processor moves next
+  }
+  return OkStatus();
+}
+
+// ---- Payment facts -------------------------------------------------------------------------------
+
+Status OrdersService::OnPaymentEvent(db::Tx& tx, const payments::PaymentEvent& event) {
+  const bool succeeded = event.type == "payment_intent.succeeded";
+  const bool failed = event.type == "payment_intent.payment_failed";
+  if (!succeeded && !failed) return OkStatus();
+  std::optional<std::int64_t> order_id;
+  if (auto it = event.metadata.find("order_id"); it != event.metadata.end()) order_id = ParseId(it->second);
+  if (!order_id && event.payment_id > 0) order_id = repo_.FindIdByPayment(tx, event.payment_id);
+  if (!order_id) return OkStatus();  // not an order's payment (memberships, replenishment)
+  auto order = repo_.Find(tx, *order_id);
+  // Late or repeated deliveries find the order already settled (or gone): nothing to do.
+  if (!order || order->status != OrderStatus::kPendingPayment) {
+    if (order && succeeded && order->status == OrderStatus::kCancelled) {
+      Log()->error(R"({{"msg":"payment succeeded for a cancelled order; refund it","order_id":{},"event":"{}"}})",
+                   order->id, core::JsonEscape(event.id));
+    }
+    return OkStatus();
+  }
+  if (succeeded) return Done(MarkPaid(tx, *order, catalog::Actor::System(), "payment succeeded"));
+  const auto reason = event.failure_message.empty() ? std::string("declined") : event.failure_message;
+  return Done(CancelUnpaid(tx, *order, catalog::Actor::System(), "payment failed: " + reason, Notify::kPaymentFailed));
+}
+
+Result<bool> OrdersService::MarkPaid(db::Tx& tx, const Order& order, const catalog::Actor& actor,
+                                     const std::string& note) {
+  const auto now = clock_.NowSeconds();
+  if (!Move(tx, order, OrderStatus::kPaid, actor, note, now)) return false;
+  EMP_TRY(catalog_.CommitStock(tx, StockLines(order)));
+  EMP_TRY(pricing_.EarnPoints(tx, order.user_id, order.id, order.loyalty_points_earned));
+  EMP_TRY(cart_.Clear(tx, order.user_id));
+  MailAfterCommit(tx, order, "orders_receipt",
+                  {{"lines", LinesText(order)},
+                   {"subtotal", FormatMoney(order.subtotal, order.currency)},
+                   {"discount", FormatMoney(order.discount, order.currency)},
+                   {"shipping", FormatMoney(order.shipping, order.currency)},
+                   {"tax", FormatMoney(order.tax, order.currency)},
+                   {"loyalty", FormatMoney(order.loyalty, order.currency)},
+                   {"total", FormatMoney(order.total, order.currency)},
+                   {"points_earned", std::to_string(order.loyalty_points_earned)}});
+  return true;
+}
+
+Result<bool> OrdersService::CancelUnpaid(db::Tx& tx, const Order& order, const catalog::Actor& actor,
+                                         const std::string& note, Notify notify) {
+  if (!Move(tx, order, OrderStatus::kCancelled, actor, note)) return false;
+  EMP_TRY(catalog_.ReleaseStock(tx, StockLines(order)));
+  EMP_TRY(pricing_.ReleaseOrder(tx, order.user_id, order.id));
+  if (notify == Notify::kPaymentFailed) {
+    MailAfterCommit(tx, order, "orders_payment_failed",
+                    {{"reason", note}, {"total", FormatMoney(order.total, order.currency)}});
+  }
+  return true;
+}
+
+// ---- Transitions ---------------------------------------------------------------------------------
+
+bool OrdersService::Move(db::Tx& tx, const Order& order, OrderStatus to, const catalog::Actor& actor,
+                         const std::string& note, std::optional<std::int64_t> paid_at) {
+  if (!repo_.UpdateStatus(tx, order.id, order.status, to, clock_.NowSeconds(), paid_at)) return false;
+  RecordEvent(tx, order.id, order.status, to, actor, note);
+  PublishAfterCommit(tx, order, to);
+  return true;
+}
+
+void OrdersService::RecordEvent(db::Tx& tx, std::int64_t order_id, std::optional<OrderStatus> from, OrderStatus to,
+                                const catalog::Actor& actor, const std::string& note) {
+  OrderEvent e;
+  e.order_id = order_id;
+  if (from) e.from_status = std::string(StatusName(*from));
+  e.to_status = std::string(StatusName(to));
+  e.actor_user_id = actor.user_id;
+  e.actor_role = ActorRole(actor);
+  e.note = note.substr(0, 1000);
+  e.created_at = clock_.NowSeconds();
+  repo_.InsertEvent(tx, e);
+}
+
+void OrdersService::PublishAfterCommit(db::Tx& tx, const Order& order, OrderStatus status) {
+  if (!events_) return;
+  const auto name = std::string(StatusName(status));
+  json::object updated{{"order_id", order.id}, {"user_id", order.user_id}, {"status", name}};
+  json::object admin{{"type", "order." + name},
+                     {"order_id", order.id},
+                     {"number", order.number},
+                     {"user_id", order.user_id},
+                     {"status", name},
+                     {"total", catalog::MoneyJson(order.total, order.currency)}};
+  auto* events = events_;
+  tx.AfterCommit([events, updated = std::move(updated), admin = std::move(admin)] {
+    events->Publish("order.updated", updated);
+    events->Publish("admin.event", admin);
+  });
+}
+
+void OrdersService::MailAfterCommit(db::Tx& tx, const Order& order, const std::string& template_name,
+                                    std::map<std::string, std::string> values) {
+  auto user = auth_.FindUser(tx, order.user_id);
+  if (!user) {
+    Log()->warn(R"({{"msg":"order mail skipped: no user","order_id":{}}})", order.id);
+    return;
+  }
+  values.emplace("store_name", store_name_);
+  values.emplace("first_name", user->first_name.empty() ? "there" : user->first_name);
+  values.emplace("number", order.number);
+  values.emplace("tracking_number", order.tracking_number);
+  auto public_url = config_.public_url;
+  while (!public_url.empty() && public_url.back() == '/') public_url.pop_back();
+  values.emplace("order_url", public_url + "/orders/" + std::to_string(order.id));
+  tx.AfterCommit([this, template_name, to = user->email, values = std::move(values)] {
+    if (auto st = mail_.SendTemplate(template_name, to, values); !st) {
+      Log()->error(R"({{"msg":"mail not queued","template":"{}","error":"{}"}})", core::JsonEscape(template_name),
+                   core::JsonEscape(st.error().message));
+    }
+  });
+}
+
+Result<Order> OrdersService::Get(db::Tx& tx, std::int64_t order_id) {
+  auto order = repo_.Find(tx, order_id);
+  if (!order) return Error::NotFound("The order does not exist.");
+  return std::move(*order);
+}
+
+Result<Order> OrdersService::Transition(db::Tx& tx, std::int64_t order_id, OrderStatus to,
+                                        const catalog::Actor& actor, const std::string& note) {
+  EMP_ASSIGN(auto order, Get(tx, order_id));
+  if (!IsLegalTransition(order.status, to)) return IllegalTransition(order.status, to);
+  if (!Move(tx, order, to, actor, note)) return MovedConcurrently();
+  order.status = to;
+  order.updated_at = clock_.NowSeconds();
+  return order;
+}
+
+Status OrdersService::SetCourier(db::Tx& tx, std::int64_t order_id, std::int64_t courier_id) {
+  if (!repo_.SetCourier(tx, order_id, courier_id, clock_.NowSeconds())) {
+    return Error::NotFound("The order does not exist.");
+  }
+  return OkStatus();
+}
+
+std::vector<OrderEvent> OrdersService::Timeline(db::Tx& tx, std::int64_t order_id) {
+  return repo_.Events(tx, order_id);
+}
+
+// ---- Reading -------------------------------------------------------------------------------------
+
+std::optional<PaymentView> OrdersService::PaymentOf(db::Tx& tx, std::int64_t order_id) {
+  auto record = payments_.FindForOrder(tx, order_id);
+  if (!record || !*record) return std::nullopt;
+  const auto& r = **record;
+  return PaymentView{.id = r.id,
+                     .status = r.status,
+                     .provider = r.provider,
+                     .amount = r.amount,
+                     .refunded = r.refunded,
+                     .currency = r.currency,
+                     .client_secret = r.client_secret,
+                     .failure_message = r.failure_message};
+}
+
+Result<OrderDetail> OrdersService::LoadDetail(db::Tx& tx, std::int64_t order_id, std::optional<std::int64_t> owner) {
+  auto order = repo_.Find(tx, order_id);
+  // Someone else's order is reported exactly like a missing one.
+  if (!order || (owner && order->user_id != *owner)) return Error::NotFound("The order does not exist.");
+  OrderDetail d;
+  d.order = std::move(*order);
+  d.payment = PaymentOf(tx, order_id);
+  d.timeline = repo_.Events(tx, order_id);
+  return d;
+}
+
+Result<OrderDetail> OrdersService::Detail(std::int64_t order_id, std::optional<std::int64_t> owner) {
+  return db_.Read([&](db::Tx& tx) { return LoadDetail(tx, order_id, owner); });
+}
+
+Result<OrderPage> OrdersService::List(const OrderFilter& filter) {
+  return db_.Read([&](db::Tx& tx) -> Result<OrderPage> {
+    OrderPage page;
+    page.items = repo_.List(tx, filter);
+    if (page.items.size() > static_cast<std::size_t>(filter.limit)) {
+      page.items.resize(filter.limit);
+      page.next_cursor = core::EncodeIdCursor(page.items.back().id);
+    }
+    return page;
+  });
+}
+
+// ---- Customer and staff actions ------------------------------------------------------------------
+
+Result<OrderDetail> OrdersService::ConfirmPayment(std::int64_t order_id, std::int64_t owner) {
+  EMP_ASSIGN(auto payment_id, db_.Read([&](db::Tx& tx) -> Result<std::int64_t> {
+    EMP_ASSIGN(auto detail, LoadDetail(tx, order_id, owner));
+    if (detail.order.status != OrderStatus::kPendingPayment || !detail.payment ||
+        detail.payment->status != "requires_action") {
+      return Error::Conflict("This order has no payment waiting for confirmation.");
+    }
+    return detail.payment->id;
+  }));
+  EMP_ASSIGN(auto outcome, payments_.Confirm(payment_id));
+  EMP_ASSIGN(auto detail, db_.Write([&](db::Tx& tx) -> Result<OrderDetail> {
+    EMP_ASSIGN(auto order, Get(tx, order_id));
+    EMP_TRY(Settle(tx, order, outcome));
+    return LoadDetail(tx, order_id, owner);
+  }));
+  if (outcome.status == payments::IntentStatus::kDeclined || outcome.status == payments::IntentStatus::kCanceled) {
+    return Error{ErrorCode::kPaymentDeclined,
+                 outcome.failure_message.empty() ? "The payment was declined." : outcome.failure_message};
+  }
+  return detail;
+}
+
+Result<OrderDetail> OrdersService::Cancel(std::int64_t order_id, std::optional<std::int64_t> owner,
+                                          const catalog::Actor& actor, const std::string& note) {
+  EMP_ASSIGN(auto order, db_.Write([&](db::Tx& tx) -> Result<Order> {
+    EMP_ASSIGN(auto detail, LoadDetail(tx, order_id, owner));
+    auto& o = detail.order;
+    const bool paid = detail.payment && detail.payment->status == "succeeded";
+    if (o.status == OrderStatus::kCancelled && paid && detail.payment->refunded < detail.payment->amount) {
+      return o;  // cancelled earlier but the refund did not go through: retry it below
+    }
+    if (!IsCancellable(o.status)) {
+      return Error::Conflict("An order that is " + std::string(StatusName(o.status)) + " can no longer be cancelled.");
+    }
+    if (o.status == OrderStatus::kPendingPayment) {
+      EMP_ASSIGN(bool moved, CancelUnpaid(tx, o, actor, note, Notify::kNone));
+      if (!moved) return MovedConcurrently();
+    } else {
+      // The stock was committed when the order was paid: it comes back as a restock, not a release.
+      if (!Move(tx, o, OrderStatus::kCancelled, actor, note)) return MovedConcurrently();
+      EMP_TRY(catalog_.Restock(tx, StockLines(o), "order " + o.number + " cancelled", actor));
+    }
+    o.status = OrderStatus::kCancelled;
+    return o;
+  }));
+  EMP_TRY(RefundCancelled(order, actor));
+  return Detail(order_id, owner);
+}
+
+Status OrdersService::RefundCancelled(const Order& order, const catalog::Actor& actor) {
+  EMP_ASSIGN(auto payment, db_.Read([&](db::Tx& tx) { return Result<std::optional<PaymentView>>(PaymentOf(tx, order.id)); }));
+  if (!payment || payment->status != "succeeded" || payment->refunded >= payment->amount) return OkStatus();
+  const auto amount = payment->amount - payment->refunded;
+  // The key is derived from the order, so a repeated cancel can never refund twice.
+  EMP_ASSIGN(auto refund, payments_.Refund(payment->id, amount, "order cancelled",
+                                           "order-cancel-" + std::to_string(order.id)));
+  return db_.Write([&](db::Tx& tx) -> Status {
+    EMP_TRY(pricing_.ReverseForRefund(tx, order.user_id, order.id, refund.id, kFullRefundBp));
+    RecordEvent(tx, order.id, OrderStatus::kCancelled, OrderStatus::kCancelled, actor,
+                "refunded " + FormatMoney(refund.amount, order.currency) + " (refund " + std::to_string(refund.id) +
+                    ", " + refund.status + ")");
+    return OkStatus();
+  });
+}
+
+Result<OrderDetail> OrdersService::AdminSetStatus(std::int64_t order_id, OrderStatus to, const catalog::Actor& actor,
+                                                  const std::string& note) {
+  if (to == OrderStatus::kCancelled) {
+    // Auditing first, in its own transaction, keeps the cancel flow (which refunds outside any
+    // transaction) unchanged; a failed cancel leaves an audit entry saying it was attempted.
+    EMP_ASSIGN(auto from, db_.Write([&](db::Tx& tx) -> Result<OrderStatus> {
+      EMP_ASSIGN(auto order, Get(tx, order_id));
+      if (!IsLegalTransition(order.status, to)) return IllegalTransition(order.status, to);
+      audit::AuditEntry e{.actor_id = actor.user_id, .actor_role = actor.role, .action = "order.status",
+                          .resource_type = "order", .resource_id = order_id,
+                          .details = {{"from", StatusName(order.status)}, {"to", StatusName(to)}, {"note", note}},
+                          .ip = actor.ip, .request_id = actor.request_id};
+      EMP_TRY(audit_.Record(tx, e));
+      return order.status;
+    }));
+    if (IsCancellable(from)) return Cancel(order_id, std::nullopt, actor, note);
+  }
+  return db_.Write([&](db::Tx& tx) -> Result<OrderDetail> {
+    EMP_ASSIGN(auto order, Get(tx, order_id));
+    if (!IsLegalTransition(order.status, to)) return IllegalTransition(order.status, to);
+    if (to == OrderStatus::kPaid) {
+      // Marked paid by hand (e.g. a bank transfer): the same stock, points and receipt as a charge.
+      EMP_ASSIGN(bool moved, MarkPaid(tx, order, actor, note));
+      if (!moved) return MovedConcurrently();
+    } else if (!Move(tx, order, to, actor, note)) {
+      return MovedConcurrently();
+    }
+    if (to != OrderStatus::kCancelled) {
+      audit::AuditEntry e{.actor_id = actor.user_id, .actor_role = actor.role, .action = "order.status",
+                          .resource_type = "order", .resource_id = order_id,
+                          .details = {{"from", StatusName(order.status)}, {"to", StatusName(to)}, {"note", note}},
+                          .ip = actor.ip, .request_id = actor.request_id};
+      EMP_TRY(audit_.Record(tx, e));
+    }
+    return LoadDetail(tx, order_id, std::nullopt);
+  });
+}
+
+// ---- Reservation sweeper -------------------------------------------------------------------------
+
+Result<int> OrdersService::ExpireReservations() {
+  const auto now = clock_.NowSeconds();
+  EMP_ASSIGN(auto ids, db_.Read([&](db::Tx& tx) -> Result<std::vector<std::int64_t>> {
+    return repo_.ExpiredReservations(tx, now, kExpiryBatch);
+  }));
+  int expired = 0;
+  for (auto id : ids) {
+    // One transaction per order: a payment landing on one of them cannot hold back the others.
+    auto moved = db_.Write([&](db::Tx& tx) -> Result<bool> {
+      EMP_ASSIGN(auto order, Get(tx, id));
+      if (order.status != OrderStatus::kPendingPayment || order.reserved_until >= now) return false;
+      return CancelUnpaid(tx, order, catalog::Actor::System(), "reservation expired", Notify::kNone);
+    });
+    if (!moved) return std::move(moved).error();
+    if (*moved) ++expired;
+  }
+  EMP_TRY(db_.Write([&](db::Tx& tx) { return idempotency_.Purge(tx); }));
+  return expired;
+}
+
+}  // namespace emporium::orders

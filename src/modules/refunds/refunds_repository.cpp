@@ -1,0 +1,195 @@
+#include "modules/refunds/refunds_repository.hpp"
+
+#include <soci/soci.h>
+
+#include <deque>
+
+#include "db/rows.hpp"
+
+namespace emporium::refunds {
+
+namespace {
+
+constexpr const char* kInsertRefund =
+    "INSERT INTO refunds (order_id, payment_refund_id, amount, currency, reason, restock, actor_user_id, created_at) "
+    "VALUES (:order_id, :payment_refund_id, :amount, :currency, :reason, :restock, :actor, :created_at) RETURNING id";
+constexpr const char* kRefundByPaymentRefund =
+    "SELECT id, order_id, payment_refund_id, amount, currency, reason, restock, actor_user_id, created_at FROM refunds "
+    "WHERE payment_refund_id = :payment_refund_id";
+// pending_order_id is the order id while pending: its unique index allows one pending request per order.
+constexpr const char* kInsertRequest =
+    "INSERT INTO refund_requests (order_id, user_id, amount, currency, reason, status, created_at, pending_order_id) "
+    "VALUES (:order_id, :user_id, :amount, :currency, :reason, 'pending', :created_at, :pending_order_id) "
+    "RETURNING id";
+constexpr const char* kRequestColumns =
+    "SELECT id, order_id, user_id, amount, currency, reason, status, decision_reason, decided_by, decided_at, "
+    "created_at FROM refund_requests";
+constexpr const char* kPendingForOrder = "SELECT id FROM refund_requests WHERE pending_order_id = :order_id";
+constexpr const char* kDecide =
+    "UPDATE refund_requests SET status = :status, decision_reason = :reason, decided_by = :decided_by, "
+    "decided_at = :now, pending_order_id = NULL WHERE id = :id AND status = 'pending'";
+
+// Bound values, kept alive (deque: stable addresses) until the statement has run, bound in order.
+class Binds {
+ public:
+  Binds& Int(long long v) { return Push({.i = v}); }
+  Binds& OptInt(std::optional<std::int64_t> v) { return Push({.i = v.value_or(0), .ind = Null(v.has_value())}); }
+  Binds& Str(std::string v) { return Push({.s = std::move(v), .string = true}); }
+  Binds& OptStr(const std::optional<std::string>& v) {
+    return Push({.s = v.value_or(""), .ind = Null(v.has_value()), .string = true});
+  }
+
+  void BindTo(soci::statement& st) {
+    for (auto& v : values_) {
+      if (v.string) {
+        st.exchange(soci::use(v.s, v.ind));
+      } else {
+        st.exchange(soci::use(v.i, v.ind));
+      }
+    }
+  }
+
+ private:
+  struct Value {
+    long long i = 0;
+    std::string s;
+    soci::indicator ind = soci::i_ok;
+    bool string = false;
+  };
+  static soci::indicator Null(bool present) { return present ? soci::i_ok : soci::i_null; }
+  Binds& Push(Value v) {
+    values_.push_back(std::move(v));
+    return *this;
+  }
+  std::deque<Value> values_;
+};
+
+template <class F>
+void Rows(db::Tx& tx, const std::string& sql, Binds binds, F&& on_row) {
+  soci::row row;
+  soci::statement st(tx.sql);
+  st.exchange(soci::into(row));
+  binds.BindTo(st);
+  st.alloc();
+  st.prepare(sql);
+  st.define_and_bind();
+  bool got = st.execute(true);
+  while (got) {
+    on_row(row);
+    got = st.fetch();
+  }
+}
+
+long long Exec(db::Tx& tx, const std::string& sql, Binds binds) {
+  soci::statement st(tx.sql);
+  binds.BindTo(st);
+  st.alloc();
+  st.prepare(sql);
+  st.define_and_bind();
+  st.execute(true);
+  return st.get_affected_rows();
+}
+
+std::optional<std::string> RowOptStr(const soci::row& row, std::size_t i) {
+  if (row.get_indicator(i) == soci::i_null) return std::nullopt;
+  return db::RowStr(row, i);
+}
+
+Refund ToRefund(const soci::row& r) {
+  Refund out;
+  out.id = db::RowInt(r, 0);
+  out.order_id = db::RowInt(r, 1);
+  out.payment_refund_id = db::RowInt(r, 2);
+  out.amount = db::RowInt(r, 3);
+  out.currency = db::RowStr(r, 4);
+  out.reason = db::RowStr(r, 5);
+  out.restock = db::RowInt(r, 6) != 0;
+  out.actor_user_id = db::RowOptInt(r, 7);
+  out.created_at = db::RowInt(r, 8);
+  return out;
+}
+
+RefundRequest ToRequest(const soci::row& r) {
+  RefundRequest out;
+  out.id = db::RowInt(r, 0);
+  out.order_id = db::RowInt(r, 1);
+  out.user_id = db::RowInt(r, 2);
+  out.amount = db::RowOptInt(r, 3);
+  out.currency = db::RowStr(r, 4);
+  out.reason = db::RowStr(r, 5);
+  // Written only from the enum (and CHECKed): an unknown value would be a corrupted row.
+  out.status = ParseRequestStatus(db::RowStr(r, 6)).value_or(RequestStatus::kPending);
+  out.decision_reason = RowOptStr(r, 7);
+  out.decided_by = db::RowOptInt(r, 8);
+  out.decided_at = db::RowOptInt(r, 9);
+  out.created_at = db::RowInt(r, 10);
+  return out;
+}
+
+}  // namespace
+
+std::int64_t RefundsRepository::InsertRefund(db::Tx& tx, const Refund& r) const {
+  Binds b;
+  b.Int(r.order_id).Int(r.payment_refund_id).Int(r.amount).Str(r.currency).Str(r.reason).Int(r.restock ? 1 : 0);
+  b.OptInt(r.actor_user_id).Int(r.created_at);
+  std::int64_t id = 0;
+  Rows(tx, kInsertRefund, std::move(b), [&](const soci::row& row) { id = db::RowInt(row, 0); });
+  return id;
+}
+
+std::optional<Refund> RefundsRepository::FindRefundByPaymentRefund(db::Tx& tx, std::int64_t payment_refund_id) const {
+  std::optional<Refund> out;
+  Rows(tx, kRefundByPaymentRefund, std::move(Binds().Int(payment_refund_id)),
+       [&](const soci::row& r) { out = ToRefund(r); });
+  return out;
+}
+
+std::int64_t RefundsRepository::InsertRequest(db::Tx& tx, const RefundRequest& r) const {
+  Binds b;
+  b.Int(r.order_id).Int(r.user_id).OptInt(r.amount).Str(r.currency).Str(r.reason).Int(r.created_at).Int(r.order_id);
+  std::int64_t id = 0;
+  Rows(tx, kInsertRequest, std::move(b), [&](const soci::row& row) { id = db::RowInt(row, 0); });
+  return id;
+}
+
+std::optional<RefundRequest> RefundsRepository::FindRequest(db::Tx& tx, std::int64_t id) const {
+  std::optional<RefundRequest> out;
+  Rows(tx, std::string(kRequestColumns) + " WHERE id = :id", std::move(Binds().Int(id)),
+       [&](const soci::row& r) { out = ToRequest(r); });
+  return out;
+}
+
+bool RefundsRepository::HasPendingRequest(db::Tx& tx, std::int64_t order_id) const {
+  bool found = false;
+  Rows(tx, kPendingForOrder, std::move(Binds().Int(order_id)), [&](const soci::row&) { found = true; });
+  return found;
+}
+
+std::vector<RefundRequest> RefundsRepository::ListRequests(db::Tx& tx, std::optional<RequestStatus> status,
+                                                           std::optional<std::int64_t> before_id, int limit) const {
+  std::string sql = std::string(kRequestColumns) + " WHERE 1 = 1";
+  Binds b;
+  if (status) {
+    sql += " AND status = :status";
+    b.Str(std::string(RequestStatusName(*status)));
+  }
+  if (before_id) {
+    sql += " AND id < :before_id";
+    b.Int(*before_id);
+  }
+  sql += " ORDER BY id DESC LIMIT :limit";
+  b.Int(limit);
+  std::vector<RefundRequest> out;
+  Rows(tx, sql, std::move(b), [&](const soci::row& r) { out.push_back(ToRequest(r)); });
+  return out;
+}
+
+bool RefundsRepository::DecideRequest(db::Tx& tx, std::int64_t id, RequestStatus decision,
+                                      const std::optional<std::string>& reason, std::int64_t decided_by,
+                                      std::int64_t now) const {
+  Binds b;
+  b.Str(std::string(RequestStatusName(decision))).OptStr(reason).Int(decided_by).Int(now).Int(id);
+  return Exec(tx, kDecide, std::move(b)) > 0;
+}
+
+}  // namespace emporium::refunds
