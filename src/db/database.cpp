@@ -46,8 +46,14 @@ class UncountedScope {
 // statement prepared once and executed many times), on the thread that runs it.
 class CountingLogger final : public soci::logger_impl {
  public:
-  void start_query(const std::string&) override {
-    if (t_uncounted == 0) StatementCounter::Increment();
+  void start_query(const std::string& query) override {
+    if (t_uncounted != 0) return;
+    StatementCounter::Increment();
+    // LOG_LEVEL=trace lists every counted statement (text only: bound values never reach the log),
+    // which is how a route's query budget is audited.
+    if (Log()->should_log(spdlog::level::trace)) {
+      Log()->trace(R"({{"event":"sql","n":{},"sql":"{}"}})", StatementCounter::Count(), core::JsonEscape(query));
+    }
   }
 
  private:

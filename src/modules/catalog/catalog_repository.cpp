@@ -113,18 +113,13 @@ constexpr const char* kSaleVariants =
     "THEN 1 ELSE 0 END "
     "FROM catalog_variants v JOIN catalog_products p ON p.id = v.product_id "
     "LEFT JOIN inventory_levels l ON l.variant_id = v.id WHERE v.id IN ";
-// The three checkout stock moves are conditional updates: the WHERE clause is the invariant, so two
-// buyers racing for the last unit cannot both get it (one update matches no row) and no
-// read-then-write window exists. On MariaDB the row stays locked until the order's transaction ends.
-constexpr const char* kReserve =
-    "UPDATE inventory_levels SET reserved = reserved + :q, updated_at = :now "
-    "WHERE variant_id = :id AND on_hand - reserved >= :q2";
-constexpr const char* kUnreserve =
-    "UPDATE inventory_levels SET reserved = reserved - :q, updated_at = :now "
-    "WHERE variant_id = :id AND reserved >= :q2";
-constexpr const char* kCommitReserved =
-    "UPDATE inventory_levels SET on_hand = on_hand - :q, reserved = reserved - :q2, updated_at = :now "
-    "WHERE variant_id = :id AND reserved >= :q3 AND on_hand >= :q4";
+// The checkout stock moves are conditional updates, one statement for all the lines of an order:
+// the WHERE clause is the invariant, so two buyers racing for the last unit cannot both get it (the
+// row fails the condition and is not counted) and no read-then-write window exists. Rows are locked
+// in primary-key order (the IN list is scanned by the index), so orders sharing variants cannot
+// deadlock on MariaDB, where the rows stay locked until the order's transaction ends.
+enum class StockMove { kReserve, kUnreserve, kCommit };
+
 constexpr const char* kStockOf =
     "SELECT v.id, v.product_id, v.sku, p.name, l.on_hand, l.reserved, l.low_stock_threshold "
     "FROM inventory_levels l JOIN catalog_variants v ON v.id = l.variant_id "
@@ -559,18 +554,71 @@ std::vector<SaleVariant> CatalogRepository::VariantsForSale(db::Tx& tx, const st
   return out;
 }
 
-bool CatalogRepository::Reserve(db::Tx& tx, std::int64_t variant_id, std::int64_t quantity, std::int64_t now) const {
-  return Exec(tx, kReserve, std::move(Binds().Int(quantity).Int(now).Int(variant_id).Int(quantity))) > 0;
+namespace {
+
+/// Builds the statement text with named placeholders (":s0", ":s1", ...: SOCI's MariaDB backend knows
+/// no "?"), appending each bound value in placeholder order.
+class StockSql {
+ public:
+  std::string Param(std::int64_t v) {
+    binds_.Int(v);
+    return ":s" + std::to_string(n_++);
+  }
+  /// "CASE variant_id WHEN :sN THEN :sM ... END".
+  std::string QuantityCase(const std::vector<StockLine>& lines) {
+    std::string sql = "CASE variant_id";
+    for (const auto& line : lines) {
+      sql += " WHEN " + Param(line.variant_id);
+      sql += " THEN " + Param(line.quantity);
+    }
+    return sql + " END";
+  }
+  Binds& binds() { return binds_; }
+
+ private:
+  Binds binds_;
+  int n_ = 0;
+};
+
+long long MoveStock(db::Tx& tx, StockMove move, const std::vector<StockLine>& lines, std::int64_t now) {
+  if (lines.empty()) return 0;
+  StockSql q;
+  std::string sql = "UPDATE inventory_levels SET ";
+  switch (move) {
+    case StockMove::kReserve: sql += "reserved = reserved + " + q.QuantityCase(lines); break;
+    case StockMove::kUnreserve: sql += "reserved = reserved - " + q.QuantityCase(lines); break;
+    case StockMove::kCommit:
+      sql += "on_hand = on_hand - " + q.QuantityCase(lines);
+      sql += ", reserved = reserved - " + q.QuantityCase(lines);
+      break;
+  }
+  sql += ", updated_at = " + q.Param(now);
+  sql += " WHERE variant_id IN (";
+  for (std::size_t i = 0; i < lines.size(); ++i) sql += (i ? ", " : "") + q.Param(lines[i].variant_id);
+  sql += ") AND ";
+  switch (move) {
+    case StockMove::kReserve: sql += "on_hand - reserved >= " + q.QuantityCase(lines); break;
+    case StockMove::kUnreserve: sql += "reserved >= " + q.QuantityCase(lines); break;
+    case StockMove::kCommit:
+      sql += "reserved >= " + q.QuantityCase(lines);
+      sql += " AND on_hand >= " + q.QuantityCase(lines);
+      break;
+  }
+  return Exec(tx, sql, std::move(q.binds()));
 }
 
-bool CatalogRepository::Unreserve(db::Tx& tx, std::int64_t variant_id, std::int64_t quantity, std::int64_t now) const {
-  return Exec(tx, kUnreserve, std::move(Binds().Int(quantity).Int(now).Int(variant_id).Int(quantity))) > 0;
+}  // namespace
+
+bool CatalogRepository::Reserve(db::Tx& tx, const std::vector<StockLine>& lines, std::int64_t now) const {
+  return MoveStock(tx, StockMove::kReserve, lines, now) == static_cast<long long>(lines.size());
 }
 
-bool CatalogRepository::CommitReserved(db::Tx& tx, std::int64_t variant_id, std::int64_t quantity,
-                                       std::int64_t now) const {
-  return Exec(tx, kCommitReserved,
-              std::move(Binds().Int(quantity).Int(quantity).Int(now).Int(variant_id).Int(quantity).Int(quantity))) > 0;
+bool CatalogRepository::Unreserve(db::Tx& tx, const std::vector<StockLine>& lines, std::int64_t now) const {
+  return MoveStock(tx, StockMove::kUnreserve, lines, now) == static_cast<long long>(lines.size());
+}
+
+bool CatalogRepository::CommitReserved(db::Tx& tx, const std::vector<StockLine>& lines, std::int64_t now) const {
+  return MoveStock(tx, StockMove::kCommit, lines, now) == static_cast<long long>(lines.size());
 }
 
 std::vector<InventoryItem> CatalogRepository::StockOf(db::Tx& tx, const std::vector<std::int64_t>& variant_ids) const {

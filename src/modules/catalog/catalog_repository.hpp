@@ -87,12 +87,14 @@ class CatalogRepository {
                         std::optional<std::int64_t> actor, std::int64_t on_hand_after, std::int64_t now) const;
   /// Variants by id for the cart and checkout (deleted ones included, flagged), one statement.
   std::vector<SaleVariant> VariantsForSale(db::Tx& tx, const std::vector<std::int64_t>& ids) const;
-  /// reserved += quantity unless fewer than `quantity` are available; false when refused.
-  bool Reserve(db::Tx& tx, std::int64_t variant_id, std::int64_t quantity, std::int64_t now) const;
-  /// reserved -= quantity; false when fewer are reserved.
-  bool Unreserve(db::Tx& tx, std::int64_t variant_id, std::int64_t quantity, std::int64_t now) const;
-  /// on_hand and reserved both -= quantity (a reservation becomes a sale); false when fewer are reserved.
-  bool CommitReserved(db::Tx& tx, std::int64_t variant_id, std::int64_t quantity, std::int64_t now) const;
+  // One statement for all the lines (distinct variants). Each returns false when any line was
+  // refused; the lines that did move must then be rolled back with the caller's transaction.
+  /// reserved += quantity for every line with at least `quantity` available.
+  bool Reserve(db::Tx& tx, const std::vector<StockLine>& lines, std::int64_t now) const;
+  /// reserved -= quantity for every line with at least `quantity` reserved.
+  bool Unreserve(db::Tx& tx, const std::vector<StockLine>& lines, std::int64_t now) const;
+  /// on_hand and reserved both -= quantity (reservations become sales).
+  bool CommitReserved(db::Tx& tx, const std::vector<StockLine>& lines, std::int64_t now) const;
   /// Stock levels of the given variants (deleted ones included), one statement.
   std::vector<InventoryItem> StockOf(db::Tx& tx, const std::vector<std::int64_t>& variant_ids) const;
   /// Stock levels of live variants of live products by variant id, after `after_variant_id`.

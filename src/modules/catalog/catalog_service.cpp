@@ -623,39 +623,40 @@ std::vector<SaleVariant> CatalogService::VariantsForSale(db::Tx& tx, const std::
 
 Status CatalogService::ReserveStock(db::Tx& tx, const std::vector<StockLine>& lines) {
   EMP_ASSIGN(const auto sorted, Normalise(lines));
-  const auto now = clock_.NowSeconds();
+  if (repo_.Reserve(tx, sorted, clock_.NowSeconds())) return AfterStockMove(tx, sorted, -1);
+  // Refused (rare: checkout checks availability in this same transaction, so only a buyer racing on
+  // MariaDB gets here). The lines that did move roll back with the caller's transaction. Name the
+  // lines short of stock now: every refused line is among them; a line this statement did reserve
+  // shows up too when less than its quantity is left after it (one statement cannot tell them apart,
+  // and the order fails either way).
+  const auto levels = repo_.StockOf(tx, VariantIds(sorted));
+  std::string short_skus;
   for (const auto& line : sorted) {
-    if (repo_.Reserve(tx, line.variant_id, line.quantity, now)) continue;
-    auto variant = repo_.FindVariant(tx, line.variant_id);
-    if (!variant) return Error::NotFound("The variant " + std::to_string(line.variant_id) + " does not exist.");
-    Error e{ErrorCode::kInsufficientStock, "Only " + std::to_string(std::max<std::int64_t>(0, variant->available())) +
-                                               " of " + variant->sku + " available; " +
-                                               std::to_string(line.quantity) + " requested."};
-    e.field = "items";
-    return e;
+    const auto level = std::find_if(levels.begin(), levels.end(),
+                                    [&](const InventoryItem& l) { return l.variant_id == line.variant_id; });
+    if (level == levels.end()) return Error::NotFound("The variant " + std::to_string(line.variant_id) + " does not exist.");
+    if (level->on_hand - level->reserved >= line.quantity) continue;
+    short_skus += (short_skus.empty() ? "" : ", ") + level->sku;
   }
-  return AfterStockMove(tx, sorted, -1);
+  Error e{ErrorCode::kInsufficientStock,
+          "Not enough stock for " + (short_skus.empty() ? std::string("this order") : short_skus) + "."};
+  e.field = "items";
+  return e;
 }
 
 Status CatalogService::ReleaseStock(db::Tx& tx, const std::vector<StockLine>& lines) {
   EMP_ASSIGN(const auto sorted, Normalise(lines));
-  const auto now = clock_.NowSeconds();
-  for (const auto& line : sorted) {
-    if (!repo_.Unreserve(tx, line.variant_id, line.quantity, now)) {
-      return Error::Internal("releasing more stock than is reserved for variant " + std::to_string(line.variant_id));
-    }
+  if (!repo_.Unreserve(tx, sorted, clock_.NowSeconds())) {
+    return Error::Internal("releasing more stock than is reserved");
   }
   return AfterStockMove(tx, sorted, +1);
 }
 
 Status CatalogService::CommitStock(db::Tx& tx, const std::vector<StockLine>& lines) {
   EMP_ASSIGN(const auto sorted, Normalise(lines));
-  const auto now = clock_.NowSeconds();
-  for (const auto& line : sorted) {
-    // Available stock does not move (on hand and reserved drop together): no events to raise.
-    if (!repo_.CommitReserved(tx, line.variant_id, line.quantity, now)) {
-      return Error::Internal("committing more stock than is reserved for variant " + std::to_string(line.variant_id));
-    }
+  // Available stock does not move (on hand and reserved drop together): no events to raise.
+  if (!repo_.CommitReserved(tx, sorted, clock_.NowSeconds())) {
+    return Error::Internal("committing more stock than is reserved");
   }
   return OkStatus();
 }

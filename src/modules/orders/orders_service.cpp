@@ -146,6 +146,7 @@ Result<PlacedOrder> OrdersService::PlaceOrder(const PlaceOrderInput& in) {
     return std::optional<PlacedOrder>();
   }));
   if (replay) return *replay;
+  if (payment_id == 0) return AnswerWithoutPayment(key, order_id);
 
   auto outcome = payments_.Execute(payment_id);
   if (!outcome && outcome.error().code != ErrorCode::kUnavailable) {
@@ -170,6 +171,16 @@ Result<PlacedOrder> OrdersService::PlaceOrder(const PlaceOrderInput& in) {
     detail.payment->amount = detail.order.total;
     detail.payment->currency = detail.order.currency;
     auto answer = Answer(detail, outcome, in);
+    EMP_TRY(idempotency_.Complete(tx, key, answer.status, answer.body));
+    return answer;
+  });
+}
+
+Result<PlacedOrder> OrdersService::AnswerWithoutPayment(const infra::IdempotencyKey& key, std::int64_t order_id) {
+  return db_.Write([&](db::Tx& tx) -> Result<PlacedOrder> {
+    EMP_ASSIGN(auto order, Get(tx, order_id));
+    OrderDetail detail{.order = std::move(order), .payment = std::nullopt, .timeline = repo_.Events(tx, order_id)};
+    PlacedOrder answer{201, json::serialize(OrderDetailJson(detail))};
     EMP_TRY(idempotency_.Complete(tx, key, answer.status, answer.body));
     return answer;
   });
@@ -215,6 +226,14 @@ Result<Order> OrdersService::PlaceInTransaction(db::Tx& tx, const PlaceOrderInpu
   RecordEvent(tx, order.id, std::nullopt, OrderStatus::kPendingPayment, customer, "order placed");
   EMP_TRY(catalog_.ReserveStock(tx, StockLines(order)));
   EMP_TRY(pricing_.CommitOrder(tx, in.user_id, order.id, t));
+  if (order.total == 0) {
+    // Discount and points cover everything and shipping is free: there is nothing to charge (a
+    // processor refuses a zero amount), so the order is paid here, in its own transaction.
+    EMP_ASSIGN(bool paid, MarkPaid(tx, order, customer, "nothing to charge"));
+    if (!paid) return Error::Internal("a new order could not be marked paid");
+    payment_id = 0;
+    return order;
+  }
   EMP_ASSIGN(payment_id, payments_.CreatePayment(tx, {.user_id = in.user_id,
                                                       .order_id = order.id,
                                                       .purpose = "order",

@@ -129,6 +129,8 @@ class OrdersService {
                        std::map<std::string, std::string> values);
   Result<OrderDetail> LoadDetail(db::Tx& tx, std::int64_t order_id, std::optional<std::int64_t> owner);
   std::optional<PaymentView> PaymentOf(db::Tx& tx, std::int64_t order_id);
+  /// The answer to POST /orders for an order with nothing to charge (already paid in its transaction).
+  Result<PlacedOrder> AnswerWithoutPayment(const infra::IdempotencyKey& key, std::int64_t order_id);
   Result<Order> PlaceInTransaction(db::Tx& tx, const PlaceOrderInput& in, std::int64_t& payment_id);
   std::optional<PaymentView> PaymentFromOutcome(std::int64_t payment_id,
                                                 const Result<payments::PaymentOutcome>& outcome);

@@ -101,7 +101,7 @@ class PaymentsModule {
   /// A payment record in the caller's transaction (status "created"; nothing is charged yet).
   Result<std::int64_t> CreatePayment(db::Tx& tx, const NewPayment& payment);
   /// Charges a created payment (outside any transaction; blocking). Idempotent: the provider call
-  /// carries the key "emporium-payment-<id>", and a payment already charged returns its outcome
+  /// carries the key "emporium-payment-<id>-<created_at>", and a payment already charged returns its outcome
   /// without calling the provider. The answer is recorded through HandleEvent (sinks included).
   /// kUnavailable when the processor cannot be reached (the payment stays "created"/"processing"
   /// and may be retried).

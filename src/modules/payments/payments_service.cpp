@@ -269,7 +269,10 @@ Result<PaymentOutcome> PaymentsService::Execute(std::int64_t payment_id) {
                         .off_session = prepared.off_session,
                         .description = payment.purpose + " payment " + std::to_string(payment.id),
                         .metadata = {{"payment_id", std::to_string(payment.id)}, {"purpose", payment.purpose}},
-                        .idempotency_key = "emporium-payment-" + std::to_string(payment.id)};
+                        // The record's creation time goes into the key too: ids restart when a database is
+                        // rebuilt, and the processor keeps keys for 24 h on the same account.
+                        .idempotency_key = "emporium-payment-" + std::to_string(payment.id) + "-" +
+                                           std::to_string(payment.created_at)};
   if (payment.order_id) request.metadata["order_id"] = std::to_string(*payment.order_id);
   // A processing intent is asked for its news; resending the creation would only replay the
   // processor's first (processing) answer.
@@ -430,7 +433,8 @@ Result<RefundRecord> PaymentsService::Refund(std::int64_t payment_id, std::int64
   const auto answer = provider_->CreateRefund({.payment_intent = payment.intent_id,
                                                .amount = refund.amount,
                                                .reason = refund.reason,
-                                               .idempotency_key = "emporium-refund-" + std::to_string(refund.id)});
+                                               .idempotency_key = "emporium-refund-" + std::to_string(refund.id) + "-" +
+                                                                  std::to_string(refund.created_at)});
   return FinishRefund(std::move(refund), answer);
 }
 
