@@ -20,6 +20,9 @@ export PASSWORD_HASH_OPS=1 PASSWORD_HASH_MEMORY_KIB=8   # registering the bench 
 export IO_THREADS=${IO_THREADS:-2}
 "$bin" migrate >/dev/null
 "$bin" user create --email bench-admin@example.com --password bench-password-123 --role admin >/dev/null
+for n in $(seq 0 $((${CUSTOMERS:-32} - 1))); do
+  "$bin" user create --email "bench-customer-$n@example.com" --password bench-password-2026 --role customer >/dev/null
+done
 
 "$bin" serve --port 0 >"$work/serve.log" 2>&1 &
 echo $! >"$work/pid"

@@ -569,6 +569,9 @@ Status Database::Run(Mode mode, const std::function<Status(Tx&)>& body) {
     enum class Stage { kBegin, kBody, kCommit } stage = Stage::kBegin;
     std::vector<std::function<void()>> callbacks;
     {
+      // Taken before the session is leased, so a queued writer does not hold a connection idle.
+      std::unique_lock<std::mutex> writer;
+      if (sqlite && write) writer = std::unique_lock(sqlite_writer_);
       Lease lease(*this);
       if (!lease) {
         failures_.fetch_add(1, std::memory_order_relaxed);
@@ -615,6 +618,7 @@ Status Database::Run(Mode mode, const std::function<Status(Tx&)>& body) {
         Log()->debug(std::string("{\"event\":\"db_retry\",\"op\":\"") + op +
                      "\",\"attempt\":" + std::to_string(attempt) + ",\"code\":\"" + ErrorCodeText(e) + "\"}");
         lease.Release();
+        if (writer.owns_lock()) writer.unlock();
         std::this_thread::sleep_for(Backoff(attempt));
         continue;
       } catch (...) {

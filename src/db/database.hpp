@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -152,6 +153,11 @@ class Database {
   int pool_size_;
   std::unique_ptr<soci::connection_pool> pool_;
   std::atomic<int> in_use_{0};
+  /// SQLite allows one writer at a time. Writers of this process queue on this mutex and wake the
+  /// moment the previous one commits, instead of spinning in SQLite's busy handler (which sleeps
+  /// 1–100 ms between attempts and made every contended write slow); other processes on the same
+  /// file (the CLI) are still handled by the busy timeout.
+  std::mutex sqlite_writer_;
   std::atomic<std::uint64_t> transactions_{0}, retries_{0}, failures_{0};
 };
 
