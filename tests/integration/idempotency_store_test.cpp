@@ -108,6 +108,21 @@ TEST_F(IdempotencyStoreTest, RolledBackWorkLeavesNoKey) {
   EXPECT_FALSE(retry->has_value());  // runs again rather than replaying or reporting "in progress"
 }
 
+TEST_F(IdempotencyStoreTest, AReleasedKeyRunsAgainButACompletedOneStays) {
+  ASSERT_TRUE(Begin(Key("k6")));
+  ASSERT_TRUE(db().Write([&](db::Tx& tx) { return store_.Release(tx, Key("k6")); }));
+  auto retry = Begin(Key("k6"));
+  ASSERT_TRUE(retry) << retry.error().message;
+  EXPECT_FALSE(retry->has_value());  // runs again
+
+  ASSERT_TRUE(Complete(Key("k6"), 201, "{}"));
+  ASSERT_TRUE(db().Write([&](db::Tx& tx) { return store_.Release(tx, Key("k6")); }));
+  auto replay = Begin(Key("k6"));
+  ASSERT_TRUE(replay);
+  ASSERT_TRUE(replay->has_value());  // an answered key is never released
+  EXPECT_EQ((*replay)->status, 201);
+}
+
 TEST_F(IdempotencyStoreTest, KeysExpireAfter24Hours) {
   ASSERT_TRUE(Begin(Key("k5")));
   ASSERT_TRUE(Complete(Key("k5"), 201, "{}"));

@@ -22,6 +22,9 @@ constexpr const char* kComplete =
 constexpr const char* kInsertCompleted =
     "INSERT INTO idempotency_keys (scope, user_id, idem_key, request_hash, status_code, response_body, "
     "created_at, completed_at) VALUES (:scope, :user_id, :idem_key, :request_hash, :status_code, :body, :now, :now2)";
+constexpr const char* kRelease =
+    "DELETE FROM idempotency_keys WHERE scope = :scope AND user_id = :user_id AND idem_key = :idem_key "
+    "AND status_code IS NULL";
 constexpr const char* kPurge = "DELETE FROM idempotency_keys WHERE created_at < :cutoff";
 
 struct StoredKey {
@@ -113,6 +116,11 @@ Status IdempotencyStore::Complete(db::Tx& tx, const IdempotencyKey& key, int sta
   tx.sql << kInsertCompleted, soci::use(key.scope, "scope"), soci::use(key.user_id, "user_id"),
       soci::use(key.key, "idem_key"), soci::use(key.request_hash, "request_hash"), soci::use(status, "status_code"),
       soci::use(body, "body"), soci::use(now, "now"), soci::use(now, "now2");
+  return OkStatus();
+}
+
+Status IdempotencyStore::Release(db::Tx& tx, const IdempotencyKey& key) {
+  tx.sql << kRelease, soci::use(key.scope, "scope"), soci::use(key.user_id, "user_id"), soci::use(key.key, "idem_key");
   return OkStatus();
 }
 

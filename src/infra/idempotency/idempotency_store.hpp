@@ -60,6 +60,10 @@ class IdempotencyStore {
   /// Records the final response for the key (the caller's transaction, usually the one that records
   /// the outcome). A key that was never begun is inserted.
   Status Complete(db::Tx& tx, const IdempotencyKey& key, int status, const std::string& body);
+  /// Gives up a begun key whose outcome is unknown (e.g. the processor could not be reached), so a
+  /// retry with the same key runs again instead of replaying an error; the work it guards must be
+  /// safe to resend (the processor call carries its own idempotency key). A completed key stays.
+  Status Release(db::Tx& tx, const IdempotencyKey& key);
   /// Deletes keys older than the TTL; returns how many. For a periodic sweeper.
   Result<int> Purge(db::Tx& tx);
 

@@ -213,6 +213,14 @@ Result<infra::StoredResponse> RefundsService::RefundOrder(const http::Request& r
   const std::string payment_key =
       "refund-" + core::Sha256Hex(key.scope + "\n" + std::to_string(key.user_id) + "\n" + key.key);
   auto paid = payments_.Refund(plan.payment.id, plan.amount, plan.reason, payment_key);
+  if (!paid && paid.error().code == ErrorCode::kUnavailable) {
+    // Unknown outcome (the processor could not be reached): the payment refund stays pending with
+    // its amount held, so free the key — a retry with it resends the same processor call
+    // (payment_key) instead of replaying a 503 and pushing staff to a new key and a second refund.
+    auto st = db_.Write([&](db::Tx& tx) { return idempotency_.Release(tx, key); });
+    if (!st) Log()->error(R"({{"msg":"idempotency key not released","error":"{}"}})", core::JsonEscape(st.error().message));
+    return paid.error();
+  }
   if (!paid) return stored_error(paid.error());
   if (paid->status == "failed") return stored_error(ProcessorRefused());
 
