@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 #include <deque>
 
+#include "db/binds.hpp"
 #include "db/rows.hpp"
 
 namespace emporium::catalog {
@@ -137,70 +138,9 @@ constexpr const char* kUpsertCounterMariaDb =
     "add_to_cart = add_to_cart + VALUES(add_to_cart)";
 constexpr const char* kAddPopularity = "UPDATE catalog_products SET popularity = popularity + :inc WHERE id = :id";
 
-// Bound values, kept alive (deque: stable addresses) until the statement has run, bound in order.
-class Binds {
- public:
-  Binds& Int(long long v) {
-    values_.push_back({v, {}, soci::i_ok, false});
-    return *this;
-  }
-  Binds& OptInt(std::optional<long long> v) {
-    values_.push_back({v.value_or(0), {}, v ? soci::i_ok : soci::i_null, false});
-    return *this;
-  }
-  Binds& Str(std::string v) {
-    values_.push_back({0, std::move(v), soci::i_ok, true});
-    return *this;
-  }
-  Binds& Ints(const std::vector<std::int64_t>& ids) {
-    for (auto id : ids) Int(id);
-    return *this;
-  }
-  void BindTo(soci::statement& st) {
-    for (auto& v : values_) {
-      if (v.is_string) {
-        st.exchange(soci::use(v.s, v.ind));
-      } else {
-        st.exchange(soci::use(v.i, v.ind));
-      }
-    }
-  }
-
- private:
-  struct Value {
-    long long i;
-    std::string s;
-    soci::indicator ind;
-    bool is_string;
-  };
-  std::deque<Value> values_;
-};
-
-template <class F>
-void Rows(db::Tx& tx, const std::string& sql, Binds binds, F&& on_row) {
-  soci::row row;
-  soci::statement st(tx.sql);
-  st.exchange(soci::into(row));
-  binds.BindTo(st);
-  st.alloc();
-  st.prepare(sql);
-  st.define_and_bind();
-  bool got = st.execute(true);
-  while (got) {
-    on_row(row);
-    got = st.fetch();
-  }
-}
-
-long long Exec(db::Tx& tx, const std::string& sql, Binds binds) {
-  soci::statement st(tx.sql);
-  binds.BindTo(st);
-  st.alloc();
-  st.prepare(sql);
-  st.define_and_bind();
-  st.execute(true);
-  return st.get_affected_rows();
-}
+using db::Binds;
+using db::Exec;
+using db::Rows;
 
 json::object ParseObject(const std::string& text) {
   boost::system::error_code ec;

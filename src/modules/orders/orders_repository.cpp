@@ -4,6 +4,7 @@
 
 #include <deque>
 
+#include "db/binds.hpp"
 #include "db/rows.hpp"
 
 namespace emporium::orders {
@@ -49,71 +50,9 @@ constexpr const char* kExpired =
     "SELECT id FROM orders WHERE status = 'pending_payment' AND reserved_until < :now ORDER BY reserved_until, id "
     "LIMIT :limit";
 
-// Bound values, kept alive (deque: stable addresses) until the statement has run, bound in order.
-class Binds {
- public:
-  Binds& Int(long long v) { return Push({.i = v}); }
-  Binds& OptInt(std::optional<std::int64_t> v) { return Push({.i = v.value_or(0), .ind = Null(v.has_value())}); }
-  Binds& Str(std::string v) { return Push({.s = std::move(v), .kind = Kind::kString}); }
-  Binds& OptStr(const std::optional<std::string>& v) {
-    return Push({.s = v.value_or(""), .ind = Null(v.has_value()), .kind = Kind::kString});
-  }
-  Binds& OptDouble(std::optional<double> v) {
-    return Push({.d = v.value_or(0.0), .ind = Null(v.has_value()), .kind = Kind::kDouble});
-  }
-
-  void BindTo(soci::statement& st) {
-    for (auto& v : values_) {
-      switch (v.kind) {
-        case Kind::kInt: st.exchange(soci::use(v.i, v.ind)); break;
-        case Kind::kString: st.exchange(soci::use(v.s, v.ind)); break;
-        case Kind::kDouble: st.exchange(soci::use(v.d, v.ind)); break;
-      }
-    }
-  }
-
- private:
-  enum class Kind { kInt, kString, kDouble };
-  struct Value {
-    long long i = 0;
-    std::string s;
-    double d = 0;
-    soci::indicator ind = soci::i_ok;
-    Kind kind = Kind::kInt;
-  };
-  static soci::indicator Null(bool present) { return present ? soci::i_ok : soci::i_null; }
-  Binds& Push(Value v) {
-    values_.push_back(std::move(v));
-    return *this;
-  }
-  std::deque<Value> values_;
-};
-
-template <class F>
-void Rows(db::Tx& tx, const std::string& sql, Binds binds, F&& on_row) {
-  soci::row row;
-  soci::statement st(tx.sql);
-  st.exchange(soci::into(row));
-  binds.BindTo(st);
-  st.alloc();
-  st.prepare(sql);
-  st.define_and_bind();
-  bool got = st.execute(true);
-  while (got) {
-    on_row(row);
-    got = st.fetch();
-  }
-}
-
-long long Exec(db::Tx& tx, const std::string& sql, Binds binds) {
-  soci::statement st(tx.sql);
-  binds.BindTo(st);
-  st.alloc();
-  st.prepare(sql);
-  st.define_and_bind();
-  st.execute(true);
-  return st.get_affected_rows();
-}
+using db::Binds;
+using db::Exec;
+using db::Rows;
 
 std::optional<double> RowOptDouble(const soci::row& row, std::size_t i) {
   if (row.get_indicator(i) == soci::i_null) return std::nullopt;

@@ -4,6 +4,7 @@
 
 #include <deque>
 
+#include "db/binds.hpp"
 #include "db/rows.hpp"
 
 namespace emporium::pricing {
@@ -115,59 +116,9 @@ constexpr const char* kHistory =
     "SELECT id, user_id, order_id, refund_id, kind, points, created_at FROM loyalty_ledger "
     "WHERE user_id = :user_id AND points <> 0 AND id < :before ORDER BY id DESC LIMIT :limit";
 
-/// Values bound in order of appearance (SOCI binds :names positionally). A deque keeps each value's
-/// address stable while the statement holds it.
-class Binds {
- public:
-  Binds& Int(std::optional<std::int64_t> v) {
-    values_.push_back({v.value_or(0), {}, v ? soci::i_ok : soci::i_null, false});
-    return *this;
-  }
-  Binds& Str(std::string v) {
-    values_.push_back({0, std::move(v), soci::i_ok, true});
-    return *this;
-  }
-  void BindTo(soci::statement& st) {
-    for (auto& v : values_) {
-      if (v.is_string) {
-        st.exchange(soci::use(v.s, v.ind));
-      } else {
-        st.exchange(soci::use(v.i, v.ind));
-      }
-    }
-  }
-
- private:
-  struct Value {
-    long long i;
-    std::string s;
-    soci::indicator ind;
-    bool is_string;
-  };
-  std::deque<Value> values_;
-};
-
-template <class F>
-void Rows(db::Tx& tx, const std::string& sql, Binds binds, F&& on_row) {
-  soci::row row;
-  soci::statement st(tx.sql);
-  st.exchange(soci::into(row));
-  binds.BindTo(st);
-  st.alloc();
-  st.prepare(sql);
-  st.define_and_bind();
-  for (bool got = st.execute(true); got; got = st.fetch()) on_row(row);
-}
-
-long long Exec(db::Tx& tx, const std::string& sql, Binds binds) {
-  soci::statement st(tx.sql);
-  binds.BindTo(st);
-  st.alloc();
-  st.prepare(sql);
-  st.define_and_bind();
-  st.execute(true);
-  return st.get_affected_rows();
-}
+using db::Binds;
+using db::Exec;
+using db::Rows;
 
 const char* ByDialect(const db::Tx& tx, const char* sqlite, const char* mariadb) {
   return tx.dialect == db::Dialect::kSqlite ? sqlite : mariadb;
@@ -220,8 +171,8 @@ DiscountCode DiscountFrom(const soci::row& r) {
 
 Binds DiscountBinds(const DiscountCode& d) {
   Binds b;
-  b.Str(d.code).Str(d.percentage ? "percentage" : "fixed").Int(d.value).Int(d.min_subtotal).Int(d.starts_at);
-  b.Int(d.ends_at).Int(d.max_uses).Int(d.max_uses_per_customer).Int(d.active ? 1 : 0);
+  b.Str(d.code).Str(d.percentage ? "percentage" : "fixed").Int(d.value).Int(d.min_subtotal).OptInt(d.starts_at);
+  b.OptInt(d.ends_at).OptInt(d.max_uses).OptInt(d.max_uses_per_customer).Int(d.active ? 1 : 0);
   return b;
 }
 

@@ -1,0 +1,98 @@
+#pragma once
+// Dynamic statements for repositories: values bound in placeholder order (for SQL whose shape
+// depends on the input: IN lists, optional filters, multi-row inserts) and run the same way on
+// SQLite and MariaDB. Rows are read with db/rows.hpp.
+//
+//   db::Binds binds;
+//   binds.Int(user_id).OptStr(note);
+//   db::Rows(tx, "SELECT id, note FROM t WHERE user_id = :u AND note = :n", std::move(binds),
+//            [&](const soci::row& r) { ids.push_back(db::RowInt(r, 0)); });
+//   const auto changed = db::Exec(tx, "UPDATE t SET ...", std::move(binds));
+
+#include <soci/soci.h>
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "db/database.hpp"
+
+namespace emporium::db {
+
+/// Bound values, kept alive (deque: stable addresses) until the statement has run, bound in the
+/// order they were added — which must be the order of the placeholders in the statement.
+class Binds {
+ public:
+  Binds& Int(long long v) { return Push({.i = v}); }
+  Binds& OptInt(std::optional<std::int64_t> v) { return Push({.i = v.value_or(0), .ind = Null(v.has_value())}); }
+  Binds& Ints(const std::vector<std::int64_t>& values) {
+    for (auto v : values) Int(v);
+    return *this;
+  }
+  Binds& Str(std::string v) { return Push({.s = std::move(v), .kind = Kind::kString}); }
+  Binds& OptStr(const std::optional<std::string>& v) {
+    return Push({.s = v.value_or(""), .ind = Null(v.has_value()), .kind = Kind::kString});
+  }
+  Binds& Double(double v) { return Push({.d = v, .kind = Kind::kDouble}); }
+  Binds& OptDouble(std::optional<double> v) {
+    return Push({.d = v.value_or(0.0), .ind = Null(v.has_value()), .kind = Kind::kDouble});
+  }
+
+  void BindTo(soci::statement& st) {
+    for (auto& v : values_) {
+      switch (v.kind) {
+        case Kind::kInt: st.exchange(soci::use(v.i, v.ind)); break;
+        case Kind::kString: st.exchange(soci::use(v.s, v.ind)); break;
+        case Kind::kDouble: st.exchange(soci::use(v.d, v.ind)); break;
+      }
+    }
+  }
+
+ private:
+  enum class Kind { kInt, kString, kDouble };
+  struct Value {
+    long long i = 0;
+    std::string s;
+    double d = 0;
+    soci::indicator ind = soci::i_ok;
+    Kind kind = Kind::kInt;
+  };
+  static soci::indicator Null(bool present) { return present ? soci::i_ok : soci::i_null; }
+  Binds& Push(Value v) {
+    values_.push_back(std::move(v));
+    return *this;
+  }
+  std::deque<Value> values_;
+};
+
+/// Runs a query and calls `on_row(const soci::row&)` for each row.
+template <class F>
+void Rows(Tx& tx, const std::string& sql, Binds binds, F&& on_row) {
+  soci::row row;
+  soci::statement st(tx.sql);
+  st.exchange(soci::into(row));
+  binds.BindTo(st);
+  st.alloc();
+  st.prepare(sql);
+  st.define_and_bind();
+  bool got = st.execute(true);
+  while (got) {
+    on_row(row);
+    got = st.fetch();
+  }
+}
+
+/// Runs a statement; returns the number of rows it changed.
+inline long long Exec(Tx& tx, const std::string& sql, Binds binds) {
+  soci::statement st(tx.sql);
+  binds.BindTo(st);
+  st.alloc();
+  st.prepare(sql);
+  st.define_and_bind();
+  st.execute(true);
+  return st.get_affected_rows();
+}
+
+}  // namespace emporium::db
