@@ -1,7 +1,7 @@
 #pragma once
-// Dynamic statements for repositories: values bound in placeholder order (for SQL whose shape
-// depends on the input: IN lists, optional filters, multi-row inserts) and run the same way on
-// SQLite and MariaDB. Rows are read with db/rows.hpp.
+// Dynamic statements for repositories, run the same way on SQLite and MariaDB. Use them for SQL
+// whose shape depends on the input (IN lists, optional filters, multi-row inserts); values are
+// bound in placeholder order. Rows are read with db/rows.hpp.
 //
 //   db::Binds binds;
 //   binds.Int(user_id).OptStr(note);
@@ -21,8 +21,8 @@
 
 namespace emporium::db {
 
-/// Bound values, kept alive (deque: stable addresses) until the statement has run, bound in the
-/// order they were added — which must be the order of the placeholders in the statement.
+/// Values to bind, kept alive (a deque keeps addresses stable) until the statement has run. They
+/// are bound in the order they were added, which must be the placeholders' order in the statement.
 class Binds {
  public:
   Binds& Int(long long v) { return Push({.i = v}); }

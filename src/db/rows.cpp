@@ -27,6 +27,17 @@ std::string RowStr(const soci::row& row, std::size_t i) {
   return row.get<std::string>(i);
 }
 
+std::optional<std::string> RowOptStr(const soci::row& row, std::size_t i) {
+  if (row.get_indicator(i) == soci::i_null) return std::nullopt;
+  return RowStr(row, i);
+}
+
+std::optional<double> RowOptDouble(const soci::row& row, std::size_t i) {
+  if (row.get_indicator(i) == soci::i_null) return std::nullopt;
+  if (row.get_properties(i).get_data_type() == soci::dt_double) return row.get<double>(i);
+  return static_cast<double>(RowInt(row, i));
+}
+
 std::string NamedList(std::string_view prefix, std::size_t n) {
   std::string s = "(";
   for (std::size_t i = 0; i < n; ++i) {

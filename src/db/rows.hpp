@@ -18,6 +18,10 @@ std::int64_t RowInt(const soci::row& row, std::size_t i);
 std::optional<std::int64_t> RowOptInt(const soci::row& row, std::size_t i);
 /// A text column; "" for NULL.
 std::string RowStr(const soci::row& row, std::size_t i);
+/// Like RowStr, but nullopt for NULL.
+std::optional<std::string> RowOptStr(const soci::row& row, std::size_t i);
+/// A REAL/DOUBLE column (SQLite may hand back one holding a whole number as an integer); nullopt for NULL.
+std::optional<double> RowOptDouble(const soci::row& row, std::size_t i);
 
 /// "(:p0, :p1, ...)" for an IN list of `n` (≥ 1) values bound as `prefix` + index; the values are
 /// bound, never inlined.

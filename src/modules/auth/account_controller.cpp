@@ -7,7 +7,7 @@
 
 #include "http/validation.hpp"
 #include "modules/auth/auth_controller.hpp"
-#include "modules/auth/countries.hpp"
+#include "core/postal.hpp"
 
 namespace emporium::auth {
 
@@ -27,13 +27,6 @@ const std::vector<std::string_view> kAddressFields = {"name",    "line1", "line2
 
 bool Contains(const std::vector<std::string_view>& list, std::string_view s) {
   return std::find(list.begin(), list.end(), s) != list.end();
-}
-
-// "+4915112345678": a '+', then 6–19 digits, the first not 0 (E.164 allows at most 15; local
-// extensions make real-world numbers a little longer).
-bool IsPhone(std::string_view s) {
-  if (s.size() < 7 || s.size() > 20 || s[0] != '+' || s[1] < '1' || s[1] > '9') return false;
-  return std::all_of(s.begin() + 1, s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 std::string Today(const core::Clock& clock) {
@@ -76,14 +69,14 @@ Result<AddressFields> ParseAddress(const http::Request& req, bool create) {
   if (auto country = in.String("country", {.required = create, .min = 2, .max = 2})) {
     std::string upper = *country;
     for (auto& c : upper) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
-    if (IsCountryCode(upper)) {
+    if (core::IsCountryCode(upper)) {
       f.country = std::move(upper);
     } else {
       in.Fail("country", "must be an ISO 3166-1 alpha-2 country code");
     }
   }
   f.phone = NullableString(in, "phone", {.max = 20});
-  if (f.phone && *f.phone && !IsPhone(**f.phone)) {
+  if (f.phone && *f.phone && !core::IsPhoneNumber(**f.phone)) {
     in.Fail("phone", "must be an international phone number such as +4915112345678");
   }
 
@@ -156,7 +149,7 @@ Result<http::Response> AccountController::PatchMe(http::Request& req) {
     }
   }
   patch.phone = NullableString(in, "phone", {.max = 20});
-  if (patch.phone && *patch.phone && !IsPhone(**patch.phone)) {
+  if (patch.phone && *patch.phone && !core::IsPhoneNumber(**patch.phone)) {
     in.Fail("phone", "must be an international phone number such as +4915112345678");
   }
   EMP_TRY(in.Finish());

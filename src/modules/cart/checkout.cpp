@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "http/validation.hpp"
-#include "modules/auth/countries.hpp"
+#include "core/postal.hpp"
 #include "modules/catalog/model.hpp"
 
 namespace emporium::cart {
@@ -31,12 +31,6 @@ constexpr http::StringRule kPostalCode{.required = true, .min = 1, .max = 20};
 constexpr http::StringRule kCountry{.required = true, .min = 2, .max = 2};
 constexpr http::StringRule kPhone{.max = 20};
 
-// "+4915112345678": a '+', then 6–19 digits, the first not 0 (as auth accepts for saved addresses).
-bool IsPhone(std::string_view s) {
-  if (s.size() < 7 || s.size() > 20 || s[0] != '+' || s[1] < '1' || s[1] > '9') return false;
-  return std::all_of(s.begin() + 1, s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 std::string Upper(std::string s) {
   for (auto& c : s) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
   return s;
@@ -60,10 +54,10 @@ ShipTo ReadAddress(const json::object& obj, std::vector<FieldError>& errors) {
   to.postal_code = in.String("postal_code", kPostalCode).value_or("");
   if (auto country = in.String("country", kCountry)) {
     to.country = Upper(std::move(*country));
-    if (!auth::IsCountryCode(to.country)) in.Fail("country", "must be an ISO 3166-1 alpha-2 country code");
+    if (!core::IsCountryCode(to.country)) in.Fail("country", "must be an ISO 3166-1 alpha-2 country code");
   }
   to.phone = OptionalText(in, "phone", kPhone);
-  if (to.phone && !IsPhone(*to.phone)) in.Fail("phone", "must be an international phone number such as +4915112345678");
+  if (to.phone && !core::IsPhoneNumber(*to.phone)) in.Fail("phone", "must be an international phone number such as +4915112345678");
   to.lat = in.Number("lat", {.min = -90, .max = 90});
   to.lng = in.Number("lng", {.min = -180, .max = 180});
   const bool has_lat = in.Has("lat") && !in.IsNull("lat"), has_lng = in.Has("lng") && !in.IsNull("lng");

@@ -101,10 +101,12 @@ constexpr const char* kSetThreshold =
 constexpr const char* kInsertAdjustment =
     "INSERT INTO inventory_adjustments (variant_id, delta, reason, actor_user_id, on_hand_after, created_at) "
     "VALUES (:variant_id, :delta, :reason, :actor, :on_hand_after, :created_at)";
-constexpr const char* kListInventory =
+// Stock levels with their variant and product (read by ToInventoryItem).
+constexpr const char* kInventoryColumns =
     "SELECT v.id, v.product_id, v.sku, p.name, l.on_hand, l.reserved, l.low_stock_threshold "
     "FROM inventory_levels l JOIN catalog_variants v ON v.id = l.variant_id "
-    "JOIN catalog_products p ON p.id = v.product_id "
+    "JOIN catalog_products p ON p.id = v.product_id ";
+constexpr const char* kWhereListedInventory =
     "WHERE v.deleted_at IS NULL AND p.deleted_at IS NULL AND l.variant_id > :after ";
 constexpr const char* kSaleVariants =
     "SELECT v.id, v.product_id, v.sku, p.name, p.slug, v.options, v.price, v.compare_at_price, v.currency, "
@@ -121,10 +123,7 @@ constexpr const char* kSaleVariants =
 // deadlock on MariaDB, where the rows stay locked until the order's transaction ends.
 enum class StockMove { kReserve, kUnreserve, kCommit };
 
-constexpr const char* kStockOf =
-    "SELECT v.id, v.product_id, v.sku, p.name, l.on_hand, l.reserved, l.low_stock_threshold "
-    "FROM inventory_levels l JOIN catalog_variants v ON v.id = l.variant_id "
-    "JOIN catalog_products p ON p.id = v.product_id WHERE l.variant_id IN ";
+constexpr const char* kWhereVariantIn = "WHERE l.variant_id IN ";
 constexpr const char* kLowOnly = "AND l.on_hand - l.reserved <= l.low_stock_threshold ";
 constexpr const char* kOrderInventory = "ORDER BY l.variant_id LIMIT :limit";
 
@@ -201,6 +200,18 @@ Variant ToVariant(const soci::row& r) {
   v.reserved = db::RowInt(r, 11);
   v.low_stock_threshold = db::RowInt(r, 12);
   return v;
+}
+
+InventoryItem ToInventoryItem(const soci::row& r) {
+  InventoryItem item;
+  item.variant_id = db::RowInt(r, 0);
+  item.product_id = db::RowInt(r, 1);
+  item.sku = db::RowStr(r, 2);
+  item.product_name = db::RowStr(r, 3);
+  item.on_hand = db::RowInt(r, 4);
+  item.reserved = db::RowInt(r, 5);
+  item.low_stock_threshold = db::RowInt(r, 6);
+  return item;
 }
 
 const char* SortColumn(ProductSort s) {
@@ -496,8 +507,8 @@ std::vector<SaleVariant> CatalogRepository::VariantsForSale(db::Tx& tx, const st
 
 namespace {
 
-/// Builds the statement text with named placeholders (":s0", ":s1", ...: SOCI's MariaDB backend knows
-/// no "?"), appending each bound value in placeholder order.
+/// Builds a statement with numbered named placeholders (:s0, :s1 ...), since SOCI's MariaDB backend
+/// does not accept "?". Each value is bound in the order its placeholder appears.
 class StockSql {
  public:
   std::string Param(std::int64_t v) {
@@ -564,36 +575,16 @@ bool CatalogRepository::CommitReserved(db::Tx& tx, const std::vector<StockLine>&
 std::vector<InventoryItem> CatalogRepository::StockOf(db::Tx& tx, const std::vector<std::int64_t>& variant_ids) const {
   std::vector<InventoryItem> out;
   if (variant_ids.empty()) return out;
-  Rows(tx, std::string(kStockOf) + db::NamedList("v", variant_ids.size()), std::move(Binds().Ints(variant_ids)),
-       [&](const soci::row& r) {
-         InventoryItem item;
-         item.variant_id = db::RowInt(r, 0);
-         item.product_id = db::RowInt(r, 1);
-         item.sku = db::RowStr(r, 2);
-         item.product_name = db::RowStr(r, 3);
-         item.on_hand = db::RowInt(r, 4);
-         item.reserved = db::RowInt(r, 5);
-         item.low_stock_threshold = db::RowInt(r, 6);
-         out.push_back(std::move(item));
-       });
+  Rows(tx, std::string(kInventoryColumns) + kWhereVariantIn + db::NamedList("v", variant_ids.size()), std::move(Binds().Ints(variant_ids)),
+       [&](const soci::row& r) { out.push_back(ToInventoryItem(r)); });
   return out;
 }
 
 std::vector<InventoryItem> CatalogRepository::ListInventory(db::Tx& tx, bool low_only, std::int64_t after_variant_id,
                                                             int limit) const {
   std::vector<InventoryItem> out;
-  std::string sql = std::string(kListInventory) + (low_only ? kLowOnly : "") + kOrderInventory;
-  Rows(tx, sql, std::move(Binds().Int(after_variant_id).Int(limit)), [&](const soci::row& r) {
-    InventoryItem item;
-    item.variant_id = db::RowInt(r, 0);
-    item.product_id = db::RowInt(r, 1);
-    item.sku = db::RowStr(r, 2);
-    item.product_name = db::RowStr(r, 3);
-    item.on_hand = db::RowInt(r, 4);
-    item.reserved = db::RowInt(r, 5);
-    item.low_stock_threshold = db::RowInt(r, 6);
-    out.push_back(std::move(item));
-  });
+  std::string sql = std::string(kInventoryColumns) + kWhereListedInventory + (low_only ? kLowOnly : "") + kOrderInventory;
+  Rows(tx, sql, std::move(Binds().Int(after_variant_id).Int(limit)), [&](const soci::row& r) { out.push_back(ToInventoryItem(r)); });
   return out;
 }
 

@@ -36,13 +36,7 @@ constexpr const char* kRecentPath =
 using db::Binds;
 using db::Exec;
 using db::Rows;
-
-// SQLite may hand back a REAL column holding a whole number as an integer.
-std::optional<double> RowOptDouble(const soci::row& row, std::size_t i) {
-  if (row.get_indicator(i) == soci::i_null) return std::nullopt;
-  if (row.get_properties(i).get_data_type() == soci::dt_double) return row.get<double>(i);
-  return static_cast<double>(db::RowInt(row, i));
-}
+using db::RowOptDouble;
 
 Shipment ToShipment(const soci::row& r) {
   Shipment s;

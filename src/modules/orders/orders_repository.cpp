@@ -53,17 +53,8 @@ constexpr const char* kExpired =
 using db::Binds;
 using db::Exec;
 using db::Rows;
-
-std::optional<double> RowOptDouble(const soci::row& row, std::size_t i) {
-  if (row.get_indicator(i) == soci::i_null) return std::nullopt;
-  if (row.get_properties(i).get_data_type() == soci::dt_double) return row.get<double>(i);
-  return static_cast<double>(db::RowInt(row, i));
-}
-
-std::optional<std::string> RowOptStr(const soci::row& row, std::size_t i) {
-  if (row.get_indicator(i) == soci::i_null) return std::nullopt;
-  return db::RowStr(row, i);
-}
+using db::RowOptDouble;
+using db::RowOptStr;
 
 Order ToOrder(const soci::row& r) {
   Order o;

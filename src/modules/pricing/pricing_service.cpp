@@ -5,7 +5,7 @@
 
 #include "core/cursor.hpp"
 #include "core/log.hpp"
-#include "modules/auth/countries.hpp"
+#include "core/postal.hpp"
 
 namespace emporium::pricing {
 
@@ -26,7 +26,7 @@ Error ConflictOn(std::string field, std::string message) {
 }
 
 Status ValidateCountry(const std::string& country, const std::string& field = "country") {
-  if (!auth::IsCountryCode(country)) return Error::Invalid(field, "must be an ISO 3166-1 alpha-2 code such as DE");
+  if (!core::IsCountryCode(country)) return Error::Invalid(field, "must be an ISO 3166-1 alpha-2 code such as DE");
   return OkStatus();
 }
 

@@ -33,11 +33,7 @@ constexpr const char* kDecide =
 using db::Binds;
 using db::Exec;
 using db::Rows;
-
-std::optional<std::string> RowOptStr(const soci::row& row, std::size_t i) {
-  if (row.get_indicator(i) == soci::i_null) return std::nullopt;
-  return db::RowStr(row, i);
-}
+using db::RowOptStr;
 
 Refund ToRefund(const soci::row& r) {
   Refund out;

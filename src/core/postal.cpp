@@ -1,9 +1,9 @@
-#include "modules/auth/countries.hpp"
+#include "core/postal.hpp"
 
 #include <algorithm>
 #include <array>
 
-namespace emporium::auth {
+namespace emporium::core {
 
 namespace {
 
@@ -31,4 +31,9 @@ static_assert(std::is_sorted(kCodes.begin(), kCodes.end()), "kCodes must stay so
 
 bool IsCountryCode(std::string_view code) { return std::binary_search(kCodes.begin(), kCodes.end(), code); }
 
-}  // namespace emporium::auth
+bool IsPhoneNumber(std::string_view s) {
+  if (s.size() < 7 || s.size() > 20 || s[0] != '+' || s[1] < '1' || s[1] > '9') return false;
+  return std::all_of(s.begin() + 1, s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+}  // namespace emporium::core
