@@ -235,6 +235,35 @@ Result<Config> LoadConfig(const Environment& env) {
     }
   }
 
+  r.Int("JOB_CONCURRENCY", c.job_concurrency, 0, 256);
+  r.Seconds("JOB_LEASE_SECONDS", c.job_lease, 5, 86400);
+  if (r.Get("JOB_POLL_INTERVAL_MS")) {
+    int ms = 0;
+    r.Int("JOB_POLL_INTERVAL_MS", ms, 10, 60000);
+    if (ms > 0) c.job_poll_interval = std::chrono::milliseconds(ms);
+  }
+  r.String("STORE_TIMEZONE", c.store_timezone);
+  if (r.Get("REALTIME_PING_INTERVAL_MS")) {
+    int ms = 0;
+    r.Int("REALTIME_PING_INTERVAL_MS", ms, 50, 600000);
+    if (ms > 0) c.realtime_ping_interval = std::chrono::milliseconds(ms);
+  }
+  if (r.Get("REALTIME_PING_TIMEOUT_MS")) {
+    int ms = 0;
+    r.Int("REALTIME_PING_TIMEOUT_MS", ms, 50, 600000);
+    if (ms > 0) c.realtime_ping_timeout = std::chrono::milliseconds(ms);
+  }
+  r.Int("REALTIME_SEND_QUEUE_LIMIT", c.realtime_send_queue_limit, 1, 1 << 20);
+  r.Int("REALTIME_MAX_PAYLOAD", c.realtime_max_payload, 1024, 64 << 20);
+  r.Seconds("ADMIN_METRICS_INTERVAL_SECONDS", c.admin_metrics_interval, 1, 3600);
+  if (auto v = r.Get("SOCKETIO_CONFORMANCE")) {
+    if (*v == "true" || *v == "1") {
+      c.socketio_conformance = true;
+    } else if (*v != "false" && *v != "0") {
+      r.Fail("SOCKETIO_CONFORMANCE", "must be true or false");
+    }
+  }
+
   if (!r.errors().empty()) {
     Error e{ErrorCode::kInvalidArgument, "invalid configuration"};
     e.fields = std::move(r.errors());

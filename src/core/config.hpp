@@ -61,6 +61,20 @@ struct Config {
   std::chrono::seconds stripe_timeout{20};              ///< per call to the processor
   std::chrono::seconds reservation_ttl{15 * 60};        ///< unpaid orders release their stock after this
   bool refund_includes_fees = false;                    ///< default refund = captured − processor fees
+
+  // Jobs.
+  int job_concurrency = 2;                              ///< jobs run at once by this process's runner; 0 = no runner in `serve`
+  std::chrono::seconds job_lease{300};                  ///< a running job whose runner is silent this long is taken over
+  std::chrono::milliseconds job_poll_interval{500};     ///< idle runner's wait between looks at the table
+  std::string store_timezone = "UTC";                   ///< IANA zone for recurring schedules and "today"
+
+  // Real-time.
+  std::chrono::milliseconds realtime_ping_interval{25000};
+  std::chrono::milliseconds realtime_ping_timeout{20000};
+  int realtime_send_queue_limit = 1024;                 ///< frames queued per client before it is disconnected
+  std::size_t realtime_max_payload = 1000000;           ///< largest client frame / polling body, bytes
+  std::chrono::seconds admin_metrics_interval{5};       ///< admin.metrics tick
+  bool socketio_conformance = false;                    ///< Socket.IO protocol test-suite mode (no auth!)
 };
 
 using Environment = std::map<std::string, std::string>;

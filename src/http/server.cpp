@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "core/log.hpp"
+#include "http/stream_endpoint.hpp"
 
 namespace emporium::http {
 
@@ -126,6 +127,16 @@ struct ServerCore {
   asio::thread_pool workers;
   tcp::acceptor acceptor;
   asio::signal_set signals;
+  std::vector<std::shared_ptr<StreamEndpoint>> endpoints;  // mounted before Run(), read-only afterwards
+
+  StreamEndpoint* EndpointFor(std::string_view target) const {
+    if (endpoints.empty()) return nullptr;
+    const auto path = target.substr(0, target.find('?'));
+    for (const auto& e : endpoints) {
+      if (e->Matches(path)) return e.get();
+    }
+    return nullptr;
+  }
 
   /// The context for the next accepted connection, round-robin over ioc and the shards.
   asio::io_context& NextContext() {
@@ -288,8 +299,15 @@ asio::awaitable<void> Session(ServerCore* impl, std::shared_ptr<Connection> conn
         break;
       }
 
-      // A WebSocket upgrade (beast::websocket::is_upgrade(parser.get())) is taken over at this
-      // point, before any body is read, by handing `stream` and `buffer` to the WebSocket session.
+      // WebSocket and Engine.IO requests are taken over here, before any body is read.
+      if (auto* endpoint = impl->EndpointFor(parser.get().target())) {
+        StreamContext ctx{impl->workers, impl->dispatcher, config, conn->remote_ip, impl->stopping};
+        conn->idle = false;
+        const bool keep = co_await endpoint->Serve(ctx, stream, buffer, parser);
+        ++served;
+        if (!keep || served >= config.max_requests_per_connection || impl->stopping.load()) break;
+        continue;
+      }
 
       if (!parser.is_done()) {
         const auto& header = parser.get();
@@ -444,6 +462,7 @@ void ServerCore::BeginShutdown() {
   ForEachConnection([](Connection& c) {
     if (c.idle) c.stream.cancel();
   });
+  for (auto& endpoint : endpoints) endpoint->Shutdown();
   asio::co_spawn(ioc, Drain(this), asio::detached);
 }
 
@@ -459,6 +478,8 @@ Server::~Server() {
   impl_->workers.stop();
   impl_->workers.join();
 }
+
+void Server::Mount(std::shared_ptr<StreamEndpoint> endpoint) { impl_->endpoints.push_back(std::move(endpoint)); }
 
 Result<int> Server::Listen() {
   const auto& config = impl_->config;

@@ -16,6 +16,8 @@
 
 namespace emporium::http {
 
+class StreamEndpoint;  // http/stream_endpoint.hpp
+
 class Server {
  public:
   /// `config` and `dispatcher` must outlive the Server.
@@ -24,6 +26,10 @@ class Server {
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
+
+  /// Hands every request whose path the endpoint Matches() to it (WebSocket, Socket.IO) instead of
+  /// the Dispatcher. Call before Run(); endpoints are asked in mounting order.
+  void Mount(std::shared_ptr<StreamEndpoint> endpoint);
 
   /// Binds Config::host:port (port 0 = any free port) and starts listening. Returns the bound port,
   /// or kUnavailable when the address cannot be bound. Call once, before Run().
