@@ -18,8 +18,10 @@
 #include <memory>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.hpp"
@@ -75,6 +77,25 @@ struct QueueStats {
   std::int64_t dead = 0;
 };
 
+/// A page of the admin list: newest first, optionally one state and/or one type.
+struct JobFilter {
+  std::optional<JobState> state;
+  std::optional<std::string> type;
+  std::optional<std::int64_t> before_id;  ///< keyset cursor: jobs with a smaller id
+  int limit = 20;                         ///< 1–100
+};
+
+struct JobPage {
+  std::vector<Job> items;
+  std::optional<std::string> next_cursor;  ///< opaque; absent on the last page
+};
+
+/// {id, queue, type, payload, state, run_at, priority, attempts, max_attempts, unique_key, locked_by,
+/// locked_until, last_error, created_at, updated_at, finished_at} with RFC 3339 times.
+boost::json::object ToJson(const Job& job);
+
+class JobRepository;
+
 class JobQueue {
  public:
   JobQueue(db::Database& db, const core::Clock& clock);
@@ -94,11 +115,30 @@ class JobQueue {
   Result<std::optional<std::int64_t>> Enqueue(const JobSpec& spec);
 
   Result<QueueStats> Stats();
+  /// Stats() at most `max_age` old (a cached copy, refreshed by whichever caller finds it stale):
+  /// for /metrics gauges, so that a scrape does not run SQL every time. Thread-safe.
+  Result<QueueStats> CachedStats(std::chrono::milliseconds max_age = std::chrono::seconds(5));
+
+  // ---- administration (GET/POST/DELETE /api/v1/admin/jobs...) ----
+
+  /// kNotFound when no job has this id.
+  Result<Job> Get(std::int64_t id);
+  Result<JobPage> List(const JobFilter& filter);
+  /// Puts a dead job back in the queue, due now, with its attempts reset (last_error is kept until
+  /// the next failure). kNotFound, or kConflict when the job is not dead. In the caller's
+  /// transaction (so the audit entry commits with it).
+  Result<Job> Retry(db::Tx& tx, std::int64_t id);
+  /// Deletes a dead job (its unique key is then free again). kNotFound, or kConflict when not dead.
+  Result<Job> Discard(db::Tx& tx, std::int64_t id);
 
  private:
   db::Database& db_;
   const core::Clock& clock_;
   std::function<void()> wake_;
+  std::unique_ptr<JobRepository> repository_;
+  std::mutex stats_mutex_;
+  std::optional<QueueStats> stats_cache_;
+  std::chrono::steady_clock::time_point stats_cached_at_;
 };
 
 /// What a handler returns: OkStatus() = done. An Error fails this attempt: kInvalidArgument and
@@ -107,6 +147,10 @@ class JobQueue {
 /// the job is `dead` with its last error kept.
 using JobHandler = std::function<Status(const Job& job)>;
 
+/// Told about every finished attempt (for metrics): `outcome` is "done", "retry" or "dead"; `seconds`
+/// is the handler's wall time. Called on the runner's threads; must be thread-safe and quick.
+using JobObserver = std::function<void(const Job& job, std::string_view outcome, double seconds)>;
+
 struct RunnerOptions {
   std::string runner_id;                          ///< empty = "<hostname>:<pid>:<random>"
   int concurrency = 2;                            ///< jobs at once
@@ -114,6 +158,8 @@ struct RunnerOptions {
   std::chrono::milliseconds poll_interval{500};
   std::vector<std::string> queues;                ///< empty = every queue
   std::string timezone = "UTC";                   ///< of the cron schedules
+  std::chrono::seconds max_backoff{3600};         ///< cap of the retry delay
+  std::chrono::hours done_retention{24 * 7};      ///< done jobs older than this are purged (dead ones are kept)
 };
 
 class JobRunner {
@@ -126,6 +172,8 @@ class JobRunner {
   /// Registers the handler of a job type. Before Start(). A due job of an unknown type is failed
   /// (and retried: a newer binary may know it).
   void Register(const std::string& type, JobHandler handler);
+  /// Sets the observer of finished attempts. Before Start().
+  void SetObserver(JobObserver observer);
   /// A recurring schedule: at every time matching the 5-field cron expression (minute hour
   /// day-of-month month day-of-week, in options.timezone) a job from `spec` is enqueued, once per
   /// occurrence across all runners (its unique key is "<name>@<occurrence>"). kInvalidArgument for
@@ -143,6 +191,9 @@ class JobRunner {
   /// Claims and runs due jobs on the calling thread until none is due or `max_jobs` ran; returns how
   /// many ran. For tests and `emporium worker --once`; independent of Start().
   int RunDue(int max_jobs = 1000);
+
+  /// This runner's id, as written to jobs.locked_by.
+  const std::string& id() const;
 
  private:
   struct Impl;
