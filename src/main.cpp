@@ -1,4 +1,4 @@
-// emporium: the single binary. Subcommands: serve, migrate, user create, seed --demo.
+// emporium: the single binary. Subcommands: serve, worker, migrate, user create, seed --demo.
 
 #include <CLI/CLI.hpp>
 #include <curl/curl.h>
@@ -56,6 +56,15 @@ int main(int argc, char** argv) {
   auto* serve = cli.add_subcommand("serve", "Serve the HTTP API (migrations are applied first)");
   serve->add_option_function<int>("--port,-p", [&](int p) { port = p; }, "Port to listen on (0 = any free port; overrides PORT)")
       ->check(CLI::Range(0, 65535));
+  bool socketio_conformance = false;
+  serve->add_flag("--socketio-conformance", socketio_conformance,
+                  "Socket.IO protocol test-suite mode (socketio/socket.io-protocol): no authentication on "
+                  "/socket.io/, the reference server's handlers and timings; port 3000 unless --port. Never in "
+                  "production");
+
+  auto* worker = cli.add_subcommand("worker", "Run only the job runner (e-mails, broadcasts, schedules) until SIGTERM");
+  bool worker_once = false;
+  worker->add_flag("--once", worker_once, "Run the jobs due now, then exit");
 
   auto* migrate = cli.add_subcommand("migrate", "Apply pending database migrations and exit");
 
@@ -87,8 +96,11 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(cli, argc, argv);
 
+  // The suite connects to localhost:3000, like the reference server in its Readme.
+  if (*serve && socketio_conformance && !port) port = 3000;
   auto config = LoadConfigOrReport(port);
   if (!config) return 2;
+  if (*serve && socketio_conformance) config->socketio_conformance = true;
 
   if (*serve) {
     RaiseFileDescriptorLimit();
@@ -98,6 +110,14 @@ int main(int argc, char** argv) {
       return 1;
     }
     return (*app)->Serve();
+  }
+  if (*worker) {
+    auto app = emporium::app::App::Create(*config);
+    if (!app) {
+      std::cerr << "emporium: " << app.error().message << "\n";
+      return 1;
+    }
+    return (*app)->Work(worker_once);
   }
   if (*migrate) return emporium::app::RunMigrate(*config);
   if (*seed) return emporium::app::RunDemoSeed(*config, seed_options);

@@ -26,6 +26,11 @@ class App {
   /// SIGTERM/SIGINT, drains, and returns the process exit code.
   int Serve();
 
+  /// `emporium worker`: runs only the job runner (Config::job_concurrency jobs at once, at least one)
+  /// until SIGTERM/SIGINT, then lets running jobs finish (bounded) and returns the exit code. With
+  /// `once`, runs the jobs due now on the calling thread, prints how many, and returns.
+  int Work(bool once);
+
   /// Creates a user with any role (the CLI's way to make the first admin).
   Status CreateUser(const std::string& email, const std::string& password, const std::string& first_name,
                     const std::string& last_name, Role role);

@@ -29,7 +29,8 @@ class FulfilmentHarness : public orders::testing::OrdersHarness {
     OrdersHarness::SetUp();
     fulfilment_ = std::make_unique<FulfilmentModule>(db(), clock_, *orders_, *auth_, *audit_, &events_);
     refunds_ = std::make_unique<refunds::RefundsModule>(db(), config_, clock_, *orders_, *payments_, *pricing_,
-                                                        *catalog_, *auth_, *audit_, *mail_, &events_);
+                                                        *catalog_, *auth_, *audit_,
+                                                        notifications_->notifier(), &events_);
     fulfilment_->RegisterRoutes(*router_);
     refunds_->RegisterRoutes(*router_);
     manager_ = Staff("manager@shop.test", Role::kManager);

@@ -11,8 +11,10 @@
 #include <vector>
 
 #include "infra/events/event_bus.hpp"
+#include "infra/jobs/job_queue.hpp"
 #include "modules/cart/cart_module.hpp"
 #include "modules/catalog/catalog_module.hpp"
+#include "modules/notifications/notifications_module.hpp"
 #include "modules/orders/orders_module.hpp"
 #include "modules/payments/payments_module.hpp"
 #include "modules/pricing/pricing_module.hpp"
@@ -37,8 +39,12 @@ class OrdersHarness : public auth::testing::AuthHarness {
     pricing_ = std::make_unique<pricing::PricingModule>(db(), clock_, *audit_, plans_);
     cart_ = std::make_unique<cart::CartModule>(db(), clock_, *catalog_, *pricing_, *auth_);
     payments_ = std::make_unique<payments::PaymentsModule>(db(), config_, clock_, *auth_);
+    jobs_ = std::make_unique<infra::jobs::JobQueue>(db(), clock_);
+    notifications_ = std::make_unique<notifications::NotificationsModule>(db(), config_, clock_, *auth_, *mail_, *jobs_,
+                                                                          *audit_, &events_, everyone_on_free_);
+    catalog_->SetNotifier(&notifications_->notifier());
     orders_ = std::make_unique<OrdersModule>(db(), config_, clock_, *catalog_, *cart_, *pricing_, *payments_,
-                                             *auth_, *audit_, *mail_, &events_);
+                                             *auth_, *audit_, notifications_->notifier(), &events_);
     payments_->AddSink(&orders_->payment_sink());
     catalog_->RegisterRoutes(*router_);
     pricing_->RegisterRoutes(*router_);
@@ -56,6 +62,8 @@ class OrdersHarness : public auth::testing::AuthHarness {
 
   void TearDown() override {
     orders_.reset();
+    notifications_.reset();
+    jobs_.reset();
     payments_.reset();
     cart_.reset();
     pricing_.reset();
@@ -160,11 +168,14 @@ class OrdersHarness : public auth::testing::AuthHarness {
 
   catalog::NoMemberships members_;
   pricing::FreePlanOnly plans_;
+  notifications::EveryoneOnFree everyone_on_free_;
   infra::EventBus events_;
   std::unique_ptr<catalog::CatalogModule> catalog_;
   std::unique_ptr<pricing::PricingModule> pricing_;
   std::unique_ptr<cart::CartModule> cart_;
   std::unique_ptr<payments::PaymentsModule> payments_;
+  std::unique_ptr<infra::jobs::JobQueue> jobs_;
+  std::unique_ptr<notifications::NotificationsModule> notifications_;
   std::unique_ptr<OrdersModule> orders_;
   std::int64_t category_ = 0;
   std::mutex events_mutex_;

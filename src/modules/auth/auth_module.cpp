@@ -1,5 +1,6 @@
 #include "modules/auth/auth_module.hpp"
 
+#include <algorithm>
 #include <boost/json/object.hpp>
 
 #include "http/validation.hpp"
@@ -100,6 +101,18 @@ Result<UserView> AuthModule::FindUser(db::Tx& tx, std::int64_t id) {
   auto user = impl_->users.FindById(tx, id);
   if (!user || user->deleted_at) return Error::NotFound("The user does not exist.");
   return ToView(*user);
+}
+
+std::vector<UserView> AuthModule::ListActiveUsers(db::Tx& tx, Role role, std::optional<std::int64_t> before_id,
+                                                 int limit) {
+  UserFilter filter;
+  filter.role = role;
+  filter.active = true;
+  filter.before_id = before_id;
+  filter.limit = std::clamp(limit, 1, 1000);
+  std::vector<UserView> out;
+  for (const auto& user : impl_->users.List(tx, filter)) out.push_back(ToView(user));
+  return out;
 }
 
 Result<Address> AuthModule::CreateAddress(std::int64_t user_id, const Address& address) {

@@ -11,7 +11,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/config.hpp"
@@ -58,6 +60,10 @@ class AuthModule {
   Result<UserView> FindUser(std::int64_t id);
   /// The same, inside the caller's transaction.
   Result<UserView> FindUser(db::Tx& tx, std::int64_t id);
+  /// Active, not deleted accounts with `role`, newest first: ids below `before_id` (keyset; nullopt =
+  /// from the newest), at most `limit` (clamped to 1–1000). Inside the caller's transaction (the
+  /// audiences of notifications and broadcasts).
+  std::vector<UserView> ListActiveUsers(db::Tx& tx, Role role, std::optional<std::int64_t> before_id, int limit);
   /// Saves an address for `user_id` with the same validation as POST /me/addresses (the seed
   /// command's customers). `address.id`, `user_id` and timestamps are ignored.
   Result<Address> CreateAddress(std::int64_t user_id, const Address& address);

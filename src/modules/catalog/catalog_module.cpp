@@ -22,6 +22,8 @@ CatalogModule::~CatalogModule() {
 
 void CatalogModule::SetSearchIndexer(SearchIndexer* indexer) { service_->SetSearchIndexer(indexer); }
 
+void CatalogModule::SetNotifier(notifications::Notifier* notifier) { service_->SetNotifier(notifier); }
+
 void CatalogModule::RegisterRoutes(http::Router& router) { RegisterCatalogRoutes(router, *service_); }
 
 Result<std::int64_t> CatalogModule::CreateCategory(const CategoryInput& in, const Actor& actor) {

@@ -26,6 +26,7 @@
 #include "modules/catalog/membership_reader.hpp"
 #include "modules/catalog/model.hpp"
 #include "modules/catalog/search_document.hpp"
+#include "modules/notifications/notifier.hpp"
 
 namespace emporium::catalog {
 
@@ -45,6 +46,9 @@ class CatalogModule {
   /// Wires the search index: every later product write calls it inside its transaction. Call at
   /// wiring time, before serving (not synchronised with requests).
   void SetSearchIndexer(SearchIndexer* indexer);
+  /// Wires the notifier that tells managers and admins about low stock (in the stock-moving
+  /// transaction); null = nobody is notified (the admin event is still published). Wiring time only.
+  void SetNotifier(notifications::Notifier* notifier);
 
   /// GET /categories, GET /products, GET /products/{id or slug}, the admin category, product,
   /// variant and inventory routes (manager or admin).

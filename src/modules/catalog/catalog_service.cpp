@@ -603,15 +603,8 @@ Result<Variant> CatalogService::AdjustStock(std::int64_t variant_id, std::int64_
       }
     }
     const auto available_before = after->available() - delta;
-    if (events_ && after->available() <= after->low_stock_threshold &&
-        available_before > after->low_stock_threshold) {
-      json::object payload{{"type", "inventory.low_stock"},
-                           {"variant_id", variant_id},
-                           {"sku", after->sku},
-                           {"available", after->available()},
-                           {"threshold", after->low_stock_threshold}};
-      auto* events = events_;
-      tx.AfterCommit([events, payload] { events->Publish("admin.event", payload); });
+    if (after->available() <= after->low_stock_threshold && available_before > after->low_stock_threshold) {
+      EMP_TRY(LowStock(tx, variant_id, after->product_id, after->sku, after->available(), after->low_stock_threshold));
     }
     return std::move(*after);
   });
@@ -680,6 +673,26 @@ Status CatalogService::Restock(db::Tx& tx, const std::vector<StockLine>& lines, 
   return AfterStockMove(tx, sorted, +1);
 }
 
+// A variant just crossed its threshold: the dashboards hear of it after commit, and managers and
+// admins are notified (in-app and e-mail, per their preferences) inside the transaction.
+Status CatalogService::LowStock(db::Tx& tx, std::int64_t variant_id, std::int64_t product_id, const std::string& sku,
+                                std::int64_t available, std::int64_t threshold) {
+  json::object payload{{"type", "inventory.low_stock"}, {"variant_id", variant_id}, {"product_id", product_id},
+                       {"sku", sku},                    {"available", available},   {"threshold", threshold}};
+  if (events_) tx.AfterCommit([events = events_, payload] { events->Publish("admin.event", payload); });
+  if (notifier_ == nullptr) return OkStatus();
+  return notifier_->NotifyStaff(
+      tx, {.event_type = "inventory.low_stock",
+           .title = "Low stock: " + sku,
+           .body = std::to_string(available) + " left (threshold " + std::to_string(threshold) + ").",
+           .data = payload,
+           .link = "/admin/products/" + std::to_string(product_id),
+           .email_template = "notifications_low_stock",
+           .email_values = {{"sku", sku},
+                            {"available", std::to_string(available)},
+                            {"threshold", std::to_string(threshold)}}});
+}
+
 Status CatalogService::AfterStockMove(db::Tx& tx, const std::vector<StockLine>& lines, int available_delta_sign) {
   const auto levels = repo_.StockOf(tx, VariantIds(lines));
   std::map<std::int64_t, std::int64_t> moved;
@@ -689,15 +702,8 @@ Status CatalogService::AfterStockMove(db::Tx& tx, const std::vector<StockLine>& 
     const auto available = level.on_hand - level.reserved;
     const auto before = available - moved[level.variant_id];
     if ((before > 0) != (available > 0)) flipped_products.push_back(level.product_id);
-    if (events_ && available <= level.low_stock_threshold && before > level.low_stock_threshold) {
-      json::object payload{{"type", "inventory.low_stock"},
-                           {"variant_id", level.variant_id},
-                           {"product_id", level.product_id},
-                           {"sku", level.sku},
-                           {"available", available},
-                           {"threshold", level.low_stock_threshold}};
-      auto* events = events_;
-      tx.AfterCommit([events, payload] { events->Publish("admin.event", payload); });
+    if (available <= level.low_stock_threshold && before > level.low_stock_threshold) {
+      EMP_TRY(LowStock(tx, level.variant_id, level.product_id, level.sku, available, level.low_stock_threshold));
     }
   }
   // Rare (a variant ran out or came back): only then is the product's in-stock flag and search

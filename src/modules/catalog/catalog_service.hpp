@@ -20,6 +20,7 @@
 #include "modules/catalog/membership_reader.hpp"
 #include "modules/catalog/model.hpp"
 #include "modules/catalog/search_document.hpp"
+#include "modules/notifications/notifier.hpp"
 
 namespace emporium::catalog {
 
@@ -77,6 +78,7 @@ class CatalogService {
                  infra::EventBus* events);
 
   void SetSearchIndexer(SearchIndexer* indexer) { indexer_ = indexer; }
+  void SetNotifier(notifications::Notifier* notifier) { notifier_ = notifier; }
 
   Result<std::vector<Category>> Categories();
   Result<Category> CreateCategory(const CategoryInput& in, const Actor& actor);
@@ -133,6 +135,8 @@ class CatalogService {
   /// low-stock admin event for lines that crossed their threshold and refreshes the product's
   /// in-stock flag (and search document) when a variant ran out or came back.
   Status AfterStockMove(db::Tx& tx, const std::vector<StockLine>& lines, int available_delta_sign);
+  Status LowStock(db::Tx& tx, std::int64_t variant_id, std::int64_t product_id, const std::string& sku,
+                  std::int64_t available, std::int64_t threshold);
   Status Reindex(db::Tx& tx, std::int64_t product_id, const std::map<std::int64_t, Category>* categories = nullptr);
   std::optional<ProductView> LoadFull(db::Tx& tx, std::int64_t product_id);
 
@@ -142,6 +146,7 @@ class CatalogService {
   MembershipReader& members_;
   infra::EventBus* events_;
   SearchIndexer* indexer_ = nullptr;
+  notifications::Notifier* notifier_ = nullptr;
   CatalogRepository repo_;
   std::mutex counters_mutex_;
   std::map<std::int64_t, CounterDelta> counters_;

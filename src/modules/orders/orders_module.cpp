@@ -29,8 +29,8 @@ class OrderPaymentSink final : public payments::PaymentEventSink {
 struct OrdersModule::Impl {
   Impl(db::Database& db, const core::Config& config, const core::Clock& clock, catalog::CatalogModule& catalog,
        cart::CartModule& cart, pricing::PricingModule& pricing, payments::PaymentsModule& payments,
-       auth::AuthModule& auth, audit::AuditLog& audit, infra::MailService& mail, infra::EventBus* events)
-      : service(db, config, clock, catalog, cart, pricing, payments, auth, audit, mail, events), sink(service) {}
+       auth::AuthModule& auth, audit::AuditLog& audit, notifications::Notifier& notifier, infra::EventBus* events)
+      : service(db, config, clock, catalog, cart, pricing, payments, auth, audit, notifier, events), sink(service) {}
 
   void StopSweeper() {
     {
@@ -52,8 +52,8 @@ struct OrdersModule::Impl {
 OrdersModule::OrdersModule(db::Database& db, const core::Config& config, const core::Clock& clock,
                            catalog::CatalogModule& catalog, cart::CartModule& cart, pricing::PricingModule& pricing,
                            payments::PaymentsModule& payments, auth::AuthModule& auth, audit::AuditLog& audit,
-                           infra::MailService& mail, infra::EventBus* events)
-    : impl_(std::make_unique<Impl>(db, config, clock, catalog, cart, pricing, payments, auth, audit, mail, events)) {}
+                           notifications::Notifier& notifier, infra::EventBus* events)
+    : impl_(std::make_unique<Impl>(db, config, clock, catalog, cart, pricing, payments, auth, audit, notifier, events)) {}
 
 OrdersModule::~OrdersModule() { impl_->StopSweeper(); }
 

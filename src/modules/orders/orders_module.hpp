@@ -4,7 +4,8 @@
 // with its timeline, the reservation sweeper, and the PaymentEventSink that marks orders paid or
 // failed (once, whichever of the API answer and the webhook comes first).
 //
-//   orders::OrdersModule orders(db, config, clock, catalog, cart, pricing, payments, auth, audit, mail, &events);
+//   orders::OrdersModule orders(db, config, clock, catalog, cart, pricing, payments, auth, audit,
+//                                notifications.notifier(), &events);
 //   payments.AddSink(&orders.payment_sink());
 //   orders.RegisterRoutes(router);
 //   orders.StartSweeper();   // serve only
@@ -20,11 +21,11 @@
 #include "db/database.hpp"
 #include "http/router.hpp"
 #include "infra/events/event_bus.hpp"
-#include "infra/mail/mailer.hpp"
 #include "modules/audit/audit_module.hpp"
 #include "modules/auth/auth_module.hpp"
 #include "modules/cart/cart_module.hpp"
 #include "modules/catalog/catalog_module.hpp"
+#include "modules/notifications/notifier.hpp"
 #include "modules/orders/model.hpp"
 #include "modules/payments/payments_module.hpp"
 #include "modules/pricing/pricing_module.hpp"
@@ -37,7 +38,7 @@ class OrdersModule {
   OrdersModule(db::Database& db, const core::Config& config, const core::Clock& clock,
                catalog::CatalogModule& catalog, cart::CartModule& cart, pricing::PricingModule& pricing,
                payments::PaymentsModule& payments, auth::AuthModule& auth, audit::AuditLog& audit,
-               infra::MailService& mail, infra::EventBus* events);
+               notifications::Notifier& notifier, infra::EventBus* events);
   ~OrdersModule();  ///< stops the sweeper
   OrdersModule(const OrdersModule&) = delete;
   OrdersModule& operator=(const OrdersModule&) = delete;

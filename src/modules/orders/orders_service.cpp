@@ -74,13 +74,10 @@ std::optional<std::int64_t> ParseId(const std::string& s) {
   return v;
 }
 
-/// The shop name from MAIL_FROM ("Test Shop <no-reply@...>" → "Test Shop").
-std::string StoreNameFrom(const std::string& from) {
-  auto name = from.substr(0, from.find('<'));
-  while (!name.empty() && (name.back() == ' ' || name.back() == '"')) name.pop_back();
-  while (!name.empty() && (name.front() == ' ' || name.front() == '"')) name.erase(name.begin());
-  if (name.empty() || name.find('@') != std::string::npos) return "Emporium";
-  return name;
+/// "https://shop.example/orders/" from PUBLIC_URL, for the links in order e-mails.
+std::string OrderUrlPrefix(std::string public_url) {
+  while (!public_url.empty() && public_url.back() == '/') public_url.pop_back();
+  return public_url + "/orders/";
 }
 
 Error IllegalTransition(OrderStatus from, OrderStatus to) {
@@ -107,7 +104,7 @@ Error MovedConcurrently() {
 OrdersService::OrdersService(db::Database& db, const core::Config& config, const core::Clock& clock,
                              catalog::CatalogModule& catalog, cart::CartModule& cart,
                              pricing::PricingModule& pricing, payments::PaymentsModule& payments,
-                             auth::AuthModule& auth, audit::AuditLog& audit, infra::MailService& mail,
+                             auth::AuthModule& auth, audit::AuditLog& audit, notifications::Notifier& notifier,
                              infra::EventBus* events)
     : db_(db),
       config_(config),
@@ -118,10 +115,10 @@ OrdersService::OrdersService(db::Database& db, const core::Config& config, const
       payments_(payments),
       auth_(auth),
       audit_(audit),
-      mail_(mail),
+      notifier_(notifier),
       events_(events),
       idempotency_(clock),
-      store_name_(StoreNameFrom(config.mail_from)) {}
+      order_url_prefix_(OrderUrlPrefix(config.public_url)) {}
 
 // ---- Placing an order ----------------------------------------------------------------------------
 //
@@ -160,7 +157,7 @@ Result<PlacedOrder> OrdersService::PlaceOrder(const PlaceOrderInput& in) {
     } else if (outcome.error().code != ErrorCode::kUnavailable && order.status == OrderStatus::kPendingPayment) {
       // The processor refused the request itself (not a decline): nothing was charged.
       EMP_ASSIGN(bool cancelled,
-                 CancelUnpaid(tx, order, catalog::Actor::System(), "payment could not be made", Notify::kNone));
+                 CancelUnpaid(tx, order, catalog::Actor::System(), "payment could not be made", Notify::kStatus));
       if (cancelled) order.status = OrderStatus::kCancelled;
     }
     // The answer is built from what this flow knows (the order row, the processor's answer) rather
@@ -224,6 +221,8 @@ Result<Order> OrdersService::PlaceInTransaction(db::Tx& tx, const PlaceOrderInpu
   repo_.InsertLines(tx, order.id, order.lines);
   catalog::Actor customer{.user_id = in.user_id, .role = Role::kCustomer, .request_id = in.request_id};
   RecordEvent(tx, order.id, std::nullopt, OrderStatus::kPendingPayment, customer, "order placed");
+  EMP_TRY(NotifyCustomer(tx, order, OrderStatus::kPendingPayment, "order placed", Notify::kStatus));
+  PublishAfterCommit(tx, order, OrderStatus::kPendingPayment, "order.placed");
   EMP_TRY(catalog_.ReserveStock(tx, StockLines(order)));
   EMP_TRY(pricing_.CommitOrder(tx, in.user_id, order.id, t));
   if (order.total == 0) {
@@ -338,41 +337,40 @@ Status OrdersService::OnPaymentEvent(db::Tx& tx, const payments::PaymentEvent& e
 Result<bool> OrdersService::MarkPaid(db::Tx& tx, const Order& order, const catalog::Actor& actor,
                                      const std::string& note) {
   const auto now = clock_.NowSeconds();
-  if (!Move(tx, order, OrderStatus::kPaid, actor, note, now)) return false;
+  EMP_ASSIGN(const bool moved, Move(tx, order, OrderStatus::kPaid, actor, note, Notify::kStatus, now));
+  if (!moved) return false;
   EMP_TRY(catalog_.CommitStock(tx, StockLines(order)));
   EMP_TRY(pricing_.EarnPoints(tx, order.user_id, order.id, order.loyalty_points_earned));
   EMP_TRY(cart_.Clear(tx, order.user_id));
-  MailAfterCommit(tx, order, "orders_receipt",
-                  {{"lines", LinesText(order)},
-                   {"subtotal", FormatMoney(order.subtotal, order.currency)},
-                   {"discount", FormatMoney(order.discount, order.currency)},
-                   {"shipping", FormatMoney(order.shipping, order.currency)},
-                   {"tax", FormatMoney(order.tax, order.currency)},
-                   {"loyalty", FormatMoney(order.loyalty, order.currency)},
-                   {"total", FormatMoney(order.total, order.currency)},
-                   {"points_earned", std::to_string(order.loyalty_points_earned)}});
   return true;
 }
 
 Result<bool> OrdersService::CancelUnpaid(db::Tx& tx, const Order& order, const catalog::Actor& actor,
                                          const std::string& note, Notify notify) {
-  if (!Move(tx, order, OrderStatus::kCancelled, actor, note)) return false;
+  EMP_ASSIGN(const bool moved, Move(tx, order, OrderStatus::kCancelled, actor, note, notify));
+  if (!moved) return false;
   EMP_TRY(catalog_.ReleaseStock(tx, StockLines(order)));
   EMP_TRY(pricing_.ReleaseOrder(tx, order.user_id, order.id));
-  if (notify == Notify::kPaymentFailed) {
-    MailAfterCommit(tx, order, "orders_payment_failed",
-                    {{"reason", note}, {"total", FormatMoney(order.total, order.currency)}});
+  if (notify == Notify::kPaymentFailed && events_) {
+    json::object admin{{"type", "payment.failed"},
+                       {"order_id", order.id},
+                       {"number", order.number},
+                       {"user_id", order.user_id},
+                       {"reason", note},
+                       {"total", catalog::MoneyJson(order.total, order.currency)}};
+    tx.AfterCommit([events = events_, admin = std::move(admin)] { events->Publish("admin.event", admin); });
   }
   return true;
 }
 
 // ---- Transitions ---------------------------------------------------------------------------------
 
-bool OrdersService::Move(db::Tx& tx, const Order& order, OrderStatus to, const catalog::Actor& actor,
-                         const std::string& note, std::optional<std::int64_t> paid_at) {
+Result<bool> OrdersService::Move(db::Tx& tx, const Order& order, OrderStatus to, const catalog::Actor& actor,
+                                 const std::string& note, Notify notify, std::optional<std::int64_t> paid_at) {
   if (!repo_.UpdateStatus(tx, order.id, order.status, to, clock_.NowSeconds(), paid_at)) return false;
   RecordEvent(tx, order.id, order.status, to, actor, note);
   PublishAfterCommit(tx, order, to);
+  EMP_TRY(NotifyCustomer(tx, order, to, note, notify));
   return true;
 }
 
@@ -389,11 +387,12 @@ void OrdersService::RecordEvent(db::Tx& tx, std::int64_t order_id, std::optional
   repo_.InsertEvent(tx, e);
 }
 
-void OrdersService::PublishAfterCommit(db::Tx& tx, const Order& order, OrderStatus status) {
+void OrdersService::PublishAfterCommit(db::Tx& tx, const Order& order, OrderStatus status,
+                                       std::string_view admin_type) {
   if (!events_) return;
   const auto name = std::string(StatusName(status));
   json::object updated{{"order_id", order.id}, {"user_id", order.user_id}, {"status", name}};
-  json::object admin{{"type", "order." + name},
+  json::object admin{{"type", admin_type.empty() ? "order." + name : std::string(admin_type)},
                      {"order_id", order.id},
                      {"number", order.number},
                      {"user_id", order.user_id},
@@ -406,26 +405,75 @@ void OrdersService::PublishAfterCommit(db::Tx& tx, const Order& order, OrderStat
   });
 }
 
-void OrdersService::MailAfterCommit(db::Tx& tx, const Order& order, const std::string& template_name,
-                                    std::map<std::string, std::string> values) {
-  auto user = auth_.FindUser(tx, order.user_id);
-  if (!user) {
-    Log()->warn(R"({{"msg":"order mail skipped: no user","order_id":{}}})", order.id);
-    return;
+// What the customer hears of each status, in the transaction that moved the order. The receipt
+// (paid) is a transactional e-mail the customer cannot switch off; the notifier enforces that.
+Status OrdersService::NotifyCustomer(db::Tx& tx, const Order& order, OrderStatus status, const std::string& note,
+                                     Notify notify) {
+  const auto total = FormatMoney(order.total, order.currency);
+  notifications::NotificationRequest r{.user_id = order.user_id,
+                                       .data = {{"order_id", order.id}, {"number", order.number}},
+                                       .link = "/orders/" + std::to_string(order.id),
+                                       .dedupe_key = "order:" + std::to_string(order.id),
+                                       .email_values = {{"number", order.number},
+                                                        {"tracking_number", order.tracking_number},
+                                                        {"total", total},
+                                                        {"order_url", order_url_prefix_ + std::to_string(order.id)}}};
+  switch (status) {
+    case OrderStatus::kPendingPayment:
+      r.event_type = "order.placed";
+      r.title = "Order " + order.number + " received";
+      r.body = "We are waiting for the payment of " + total + ".";
+      r.email_template = "notifications_order_placed";
+      break;
+    case OrderStatus::kPaid:
+      r.event_type = "order.paid";
+      r.title = "Payment received for order " + order.number;
+      r.body = "Thank you! We received " + total + " and are preparing your order.";
+      r.email_template = "orders_receipt";
+      r.email_values.insert({{"lines", LinesText(order)},
+                             {"subtotal", FormatMoney(order.subtotal, order.currency)},
+                             {"discount", FormatMoney(order.discount, order.currency)},
+                             {"shipping", FormatMoney(order.shipping, order.currency)},
+                             {"tax", FormatMoney(order.tax, order.currency)},
+                             {"loyalty", FormatMoney(order.loyalty, order.currency)},
+                             {"points_earned", std::to_string(order.loyalty_points_earned)}});
+      break;
+    case OrderStatus::kCancelled:
+      if (notify == Notify::kPaymentFailed) {
+        r.event_type = "order.payment_failed";
+        r.title = "Payment failed for order " + order.number;
+        r.body = "The payment of " + total + " did not go through, so the order was cancelled.";
+        r.email_template = "orders_payment_failed";
+      } else {
+        r.event_type = "order.cancelled";
+        r.title = "Order " + order.number + " was cancelled";
+        r.body = note.empty() ? "Your order was cancelled." : "Your order was cancelled: " + note + ".";
+        r.email_template = "notifications_order_cancelled";
+      }
+      r.email_values["reason"] = note;
+      break;
+    case OrderStatus::kShipped:
+      r.event_type = "order.shipped";
+      r.title = "Order " + order.number + " has shipped";
+      r.body = "Tracking number " + order.tracking_number + ".";
+      r.email_template = "notifications_order_shipped";
+      break;
+    case OrderStatus::kOutForDelivery:
+      r.event_type = "order.out_for_delivery";
+      r.title = "Order " + order.number + " is out for delivery";
+      r.body = "It should reach you today.";
+      r.email_template = "notifications_order_out_for_delivery";
+      break;
+    case OrderStatus::kDelivered:
+      r.event_type = "order.delivered";
+      r.title = "Order " + order.number + " was delivered";
+      r.body = "We hope you enjoy it!";
+      r.email_template = "notifications_order_delivered";
+      break;
+    default:
+      return OkStatus();  // internal steps (processing, pickup) and refunds, which the refunds module reports
   }
-  values.emplace("store_name", store_name_);
-  values.emplace("first_name", user->first_name.empty() ? "there" : user->first_name);
-  values.emplace("number", order.number);
-  values.emplace("tracking_number", order.tracking_number);
-  auto public_url = config_.public_url;
-  while (!public_url.empty() && public_url.back() == '/') public_url.pop_back();
-  values.emplace("order_url", public_url + "/orders/" + std::to_string(order.id));
-  tx.AfterCommit([this, template_name, to = user->email, values = std::move(values)] {
-    if (auto st = mail_.SendTemplate(template_name, to, values); !st) {
-      Log()->error(R"({{"msg":"mail not queued","template":"{}","error":"{}"}})", core::JsonEscape(template_name),
-                   core::JsonEscape(st.error().message));
-    }
-  });
+  return notifier_.Notify(tx, r);
 }
 
 Result<Order> OrdersService::Get(db::Tx& tx, std::int64_t order_id) {
@@ -438,7 +486,8 @@ Result<Order> OrdersService::Transition(db::Tx& tx, std::int64_t order_id, Order
                                         const catalog::Actor& actor, const std::string& note) {
   EMP_ASSIGN(auto order, Get(tx, order_id));
   if (!IsLegalTransition(order.status, to)) return IllegalTransition(order.status, to);
-  if (!Move(tx, order, to, actor, note)) return MovedConcurrently();
+  EMP_ASSIGN(const bool moved, Move(tx, order, to, actor, note));
+  if (!moved) return MovedConcurrently();
   order.status = to;
   order.updated_at = clock_.NowSeconds();
   return order;
@@ -535,11 +584,12 @@ Result<OrderDetail> OrdersService::Cancel(std::int64_t order_id, std::optional<s
       return Error::Conflict("An order that is " + std::string(StatusName(o.status)) + " can no longer be cancelled.");
     }
     if (o.status == OrderStatus::kPendingPayment) {
-      EMP_ASSIGN(bool moved, CancelUnpaid(tx, o, actor, note, Notify::kNone));
+      EMP_ASSIGN(bool moved, CancelUnpaid(tx, o, actor, note, Notify::kStatus));
       if (!moved) return MovedConcurrently();
     } else {
       // The stock was committed when the order was paid: it comes back as a restock, not a release.
-      if (!Move(tx, o, OrderStatus::kCancelled, actor, note)) return MovedConcurrently();
+      EMP_ASSIGN(const bool moved, Move(tx, o, OrderStatus::kCancelled, actor, note));
+      if (!moved) return MovedConcurrently();
       EMP_TRY(catalog_.Restock(tx, StockLines(o), "order " + o.number + " cancelled", actor));
     }
     o.status = OrderStatus::kCancelled;
@@ -589,8 +639,9 @@ Result<OrderDetail> OrdersService::AdminSetStatus(std::int64_t order_id, OrderSt
       // Marked paid by hand (e.g. a bank transfer): the same stock, points and receipt as a charge.
       EMP_ASSIGN(bool moved, MarkPaid(tx, order, actor, note));
       if (!moved) return MovedConcurrently();
-    } else if (!Move(tx, order, to, actor, note)) {
-      return MovedConcurrently();
+    } else {
+      EMP_ASSIGN(const bool moved, Move(tx, order, to, actor, note));
+      if (!moved) return MovedConcurrently();
     }
     if (to != OrderStatus::kCancelled) {
       audit::AuditEntry e{.actor_id = actor.user_id, .actor_role = actor.role, .action = "order.status",
@@ -616,7 +667,7 @@ Result<int> OrdersService::ExpireReservations() {
     auto moved = db_.Write([&](db::Tx& tx) -> Result<bool> {
       EMP_ASSIGN(auto order, Get(tx, id));
       if (order.status != OrderStatus::kPendingPayment || order.reserved_until >= now) return false;
-      return CancelUnpaid(tx, order, catalog::Actor::System(), "reservation expired", Notify::kNone);
+      return CancelUnpaid(tx, order, catalog::Actor::System(), "reservation expired", Notify::kStatus);
     });
     if (!moved) return std::move(moved).error();
     if (*moved) ++expired;

@@ -16,11 +16,11 @@
 #include "db/database.hpp"
 #include "infra/events/event_bus.hpp"
 #include "infra/idempotency/idempotency_store.hpp"
-#include "infra/mail/mailer.hpp"
 #include "modules/audit/audit_module.hpp"
 #include "modules/auth/auth_module.hpp"
 #include "modules/cart/cart_module.hpp"
 #include "modules/catalog/catalog_module.hpp"
+#include "modules/notifications/notifier.hpp"
 #include "modules/orders/model.hpp"
 #include "modules/orders/orders_repository.hpp"
 #include "modules/payments/payments_module.hpp"
@@ -71,7 +71,7 @@ class OrdersService {
   OrdersService(db::Database& db, const core::Config& config, const core::Clock& clock,
                 catalog::CatalogModule& catalog, cart::CartModule& cart, pricing::PricingModule& pricing,
                 payments::PaymentsModule& payments, auth::AuthModule& auth, audit::AuditLog& audit,
-                infra::MailService& mail, infra::EventBus* events);
+                notifications::Notifier& notifier, infra::EventBus* events);
 
   /// POST /orders: reserve, record, charge, settle (see docs in orders_service.cpp). Errors before
   /// the charge (validation, stock, idempotency) are returned and leave nothing behind; once charged
@@ -105,7 +105,8 @@ class OrdersService {
   Result<int> ExpireReservations();
 
  private:
-  enum class Notify { kNone, kPaymentFailed };
+  /// What a move tells the customer: the new status, or (for a cancellation) the failed payment.
+  enum class Notify { kStatus, kPaymentFailed };
 
   /// pending_payment → paid, once (conditional update): commits stock, credits points, empties the
   /// cart, then (after commit) e-mails the receipt and publishes. False when it did not apply.
@@ -120,13 +121,17 @@ class OrdersService {
   /// Refunds what remains captured on a cancelled order and records it (outside any transaction).
   Status RefundCancelled(const Order& order, const catalog::Actor& actor);
 
-  bool Move(db::Tx& tx, const Order& order, OrderStatus to, const catalog::Actor& actor, const std::string& note,
-            std::optional<std::int64_t> paid_at = std::nullopt);
+  /// The conditional status update with its timeline entry, events and customer notification;
+  /// false when the order moved meanwhile.
+  Result<bool> Move(db::Tx& tx, const Order& order, OrderStatus to, const catalog::Actor& actor,
+                    const std::string& note, Notify notify = Notify::kStatus,
+                    std::optional<std::int64_t> paid_at = std::nullopt);
   void RecordEvent(db::Tx& tx, std::int64_t order_id, std::optional<OrderStatus> from, OrderStatus to,
                    const catalog::Actor& actor, const std::string& note);
-  void PublishAfterCommit(db::Tx& tx, const Order& order, OrderStatus status);
-  void MailAfterCommit(db::Tx& tx, const Order& order, const std::string& template_name,
-                       std::map<std::string, std::string> values);
+  /// order.updated to the customer's rooms and admin.event ("order.<status>" unless `admin_type`
+  /// names it, e.g. "order.placed") to staff, once the transaction commits.
+  void PublishAfterCommit(db::Tx& tx, const Order& order, OrderStatus status, std::string_view admin_type = {});
+  Status NotifyCustomer(db::Tx& tx, const Order& order, OrderStatus status, const std::string& note, Notify notify);
   Result<OrderDetail> LoadDetail(db::Tx& tx, std::int64_t order_id, std::optional<std::int64_t> owner);
   std::optional<PaymentView> PaymentOf(db::Tx& tx, std::int64_t order_id);
   /// The answer to POST /orders for an order with nothing to charge (already paid in its transaction).
@@ -146,11 +151,11 @@ class OrdersService {
   payments::PaymentsModule& payments_;
   auth::AuthModule& auth_;
   audit::AuditLog& audit_;
-  infra::MailService& mail_;
+  notifications::Notifier& notifier_;
   infra::EventBus* events_;
   infra::IdempotencyStore idempotency_;
   OrdersRepository repo_;
-  std::string store_name_;
+  std::string order_url_prefix_;
 };
 
 }  // namespace emporium::orders

@@ -14,8 +14,8 @@ struct RefundsModule::Impl {
 RefundsModule::RefundsModule(db::Database& db, const core::Config& config, const core::Clock& clock,
                              orders::OrdersModule& orders, payments::PaymentsModule& payments,
                              pricing::PricingModule& pricing, catalog::CatalogModule& catalog, auth::AuthModule& auth,
-                             audit::AuditLog& audit, infra::MailService& mail, infra::EventBus* events)
-    : impl_(std::make_unique<Impl>(db, config, clock, orders, payments, pricing, catalog, auth, audit, mail, events)) {}
+                             audit::AuditLog& audit, notifications::Notifier& notifier, infra::EventBus* events)
+    : impl_(std::make_unique<Impl>(db, config, clock, orders, payments, pricing, catalog, auth, audit, notifier, events)) {}
 
 RefundsModule::~RefundsModule() = default;
 

@@ -3,7 +3,8 @@
 // customers' refund requests for delivered orders, and their review by staff. The only header
 // other modules and the app include.
 //
-//   refunds::RefundsModule refunds(db, config, clock, orders, payments, pricing, catalog, auth, audit, mail, &events);
+//   refunds::RefundsModule refunds(db, config, clock, orders, payments, pricing, catalog, auth, audit,
+//                                  notifications.notifier(), &events);
 //   refunds.RegisterRoutes(router);
 //
 // Policy (config.refund_includes_fees, REFUND_INCLUDES_FEES): a refund without an amount returns
@@ -17,10 +18,10 @@
 #include "db/database.hpp"
 #include "http/router.hpp"
 #include "infra/events/event_bus.hpp"
-#include "infra/mail/mailer.hpp"
 #include "modules/audit/audit_module.hpp"
 #include "modules/auth/auth_module.hpp"
 #include "modules/catalog/catalog_module.hpp"
+#include "modules/notifications/notifier.hpp"
 #include "modules/orders/orders_module.hpp"
 #include "modules/payments/payments_module.hpp"
 #include "modules/pricing/pricing_module.hpp"
@@ -30,10 +31,10 @@ namespace emporium::refunds {
 class RefundsModule {
  public:
   /// Every reference must outlive the module; `events` may be null (no dashboard events then).
-  /// `auth` gives the customer's e-mail address for the refund mails.
+  /// `notifier` tells the customer about refunds and request decisions (in-app and e-mail).
   RefundsModule(db::Database& db, const core::Config& config, const core::Clock& clock, orders::OrdersModule& orders,
                 payments::PaymentsModule& payments, pricing::PricingModule& pricing, catalog::CatalogModule& catalog,
-                auth::AuthModule& auth, audit::AuditLog& audit, infra::MailService& mail, infra::EventBus* events);
+                auth::AuthModule& auth, audit::AuditLog& audit, notifications::Notifier& notifier, infra::EventBus* events);
   ~RefundsModule();
   RefundsModule(const RefundsModule&) = delete;
   RefundsModule& operator=(const RefundsModule&) = delete;

@@ -15,14 +15,6 @@ namespace {
 
 auto Log() { return core::Logger("refunds"); }
 
-std::string StoreNameFrom(const std::string& mail_from) {
-  std::string name = mail_from.substr(0, mail_from.find('<'));
-  while (!name.empty() && (name.back() == ' ' || name.back() == '"')) name.pop_back();
-  while (!name.empty() && (name.front() == ' ' || name.front() == '"')) name.erase(name.begin());
-  if (name.empty() || name.find('@') != std::string::npos) return "Emporium";
-  return name;
-}
-
 /// "25.00 USD" for e-mails (minor units of a two-decimal currency).
 std::string FormatMoney(std::int64_t amount, const std::string& currency) {
   auto cents = std::to_string(amount % 100);
@@ -62,7 +54,8 @@ struct RefundsService::Plan {
 RefundsService::RefundsService(db::Database& db, const core::Config& config, const core::Clock& clock,
                                orders::OrdersModule& orders, payments::PaymentsModule& payments,
                                pricing::PricingModule& pricing, catalog::CatalogModule& catalog, auth::AuthModule& auth,
-                               audit::AuditLog& audit, infra::MailService& mail, infra::EventBus* events)
+                               audit::AuditLog& audit, notifications::Notifier& notifier,
+                               infra::EventBus* events)
     : db_(db),
       config_(config),
       clock_(clock),
@@ -72,10 +65,9 @@ RefundsService::RefundsService(db::Database& db, const core::Config& config, con
       catalog_(catalog),
       auth_(auth),
       audit_(audit),
-      mail_(mail),
+      notifier_(notifier),
       events_(events),
-      idempotency_(clock),
-      store_name_(StoreNameFrom(config.mail_from)) {}
+      idempotency_(clock) {}
 
 Status RefundsService::RefundAllowedFor(const orders::Order& order) const {
   using S = orders::OrderStatus;
@@ -148,12 +140,23 @@ Result<Refund> RefundsService::RecordRefund(db::Tx& tx, const http::Request& req
                                                       {"restock", refund.restock},
                                                       {"order_status", orders::StatusName(moved.status)}})));
 
-  MailAfterCommit(tx, plan.order.user_id, "refunds_processed",
-                  {{"number", plan.order.number},
-                   {"amount", FormatMoney(refund.amount, refund.currency)},
-                   {"scope", complete ? "Everything refundable on this order has now been refunded."
-                                      : "This is a partial refund of your order."},
-                   {"reason", refund.reason}});
+  const auto amount = FormatMoney(refund.amount, refund.currency);
+  EMP_TRY(notifier_.Notify(
+      tx, {.user_id = plan.order.user_id,
+           .event_type = "refund.processed",
+           .title = "Refund of " + amount + " for order " + plan.order.number,
+           .body = complete ? "Everything refundable on this order has now been refunded."
+                            : "This is a partial refund of your order.",
+           .data = {{"order_id", plan.order.id}, {"refund_id", refund.id},
+                    {"amount", catalog::MoneyJson(refund.amount, refund.currency)}},
+           .link = "/orders/" + std::to_string(plan.order.id),
+           .dedupe_key = "refund:" + std::to_string(refund.id),
+           .email_template = "refunds_processed",
+           .email_values = {{"number", plan.order.number},
+                            {"amount", amount},
+                            {"scope", complete ? "Everything refundable on this order has now been refunded."
+                                               : "This is a partial refund of your order."},
+                            {"reason", refund.reason}}}));
   if (events_ != nullptr) {
     json::object payload{{"type", "refund.processed"},
                          {"refund_id", refund.id},
@@ -164,23 +167,6 @@ Result<Refund> RefundsService::RecordRefund(db::Tx& tx, const http::Request& req
     tx.AfterCommit([events = events_, payload = std::move(payload)] { events->Publish("admin.event", payload); });
   }
   return refund;
-}
-
-void RefundsService::MailAfterCommit(db::Tx& tx, std::int64_t user_id, const std::string& template_name,
-                                     std::map<std::string, std::string> values) {
-  auto user = auth_.FindUser(tx, user_id);
-  if (!user) {
-    Log()->warn(R"({{"msg":"refund mail skipped: no user","user_id":{}}})", user_id);
-    return;
-  }
-  values.emplace("store_name", store_name_);
-  values.emplace("first_name", user->first_name.empty() ? "there" : user->first_name);
-  tx.AfterCommit([this, template_name, to = user->email, values = std::move(values)] {
-    if (auto st = mail_.SendTemplate(template_name, to, values); !st) {
-      Log()->error(R"({{"msg":"mail not queued","template":"{}","error":"{}"}})", core::JsonEscape(template_name),
-                   core::JsonEscape(st.error().message));
-    }
-  });
 }
 
 Result<infra::StoredResponse> RefundsService::RefundOrder(const http::Request& req, const RefundCommand& command,
@@ -323,6 +309,17 @@ Result<json::object> RefundsService::Approve(const http::Request& req, std::int6
       return Error::Conflict("The refund request is already handled.");
     }
     EMP_ASSIGN(const Refund refund, RecordRefund(tx, req, begun.plan, paid));
+    const auto& order = begun.plan.order;
+    const auto amount = FormatMoney(refund.amount, refund.currency);
+    EMP_TRY(notifier_.Notify(tx, {.user_id = begun.request.user_id,
+                                  .event_type = "refund.request_approved",
+                                  .title = "Refund request for order " + order.number + " approved",
+                                  .body = amount + " is on its way back to you.",
+                                  .data = {{"order_id", order.id}, {"request_id", request_id}, {"refund_id", refund.id}},
+                                  .link = "/orders/" + std::to_string(order.id),
+                                  .dedupe_key = "refund_request:" + std::to_string(request_id),
+                                  .email_template = "notifications_refund_approved",
+                                  .email_values = {{"number", order.number}, {"amount", amount}}}));
     EMP_TRY(audit_.Record(tx, audit::AuditEntry::FromRequest(
                                   req, "refund_request.approve", "refund_request", request_id,
                                   json::object{{"order_id", begun.request.order_id}, {"refund_id", refund.id}})));
@@ -349,7 +346,15 @@ Result<RefundRequest> RefundsService::Deny(const http::Request& req, std::int64_
     EMP_TRY(
         audit_.Record(tx, audit::AuditEntry::FromRequest(req, "refund_request.deny", "refund_request", request_id,
                                                          json::object{{"order_id", order.id}, {"reason", reason}})));
-    MailAfterCommit(tx, request->user_id, "refunds_request_denied", {{"number", order.number}, {"reason", reason}});
+    EMP_TRY(notifier_.Notify(tx, {.user_id = request->user_id,
+                                  .event_type = "refund.request_denied",
+                                  .title = "Refund request for order " + order.number + " denied",
+                                  .body = "Our team's reason: " + reason,
+                                  .data = {{"order_id", order.id}, {"request_id", request_id}},
+                                  .link = "/orders/" + std::to_string(order.id),
+                                  .dedupe_key = "refund_request:" + std::to_string(request_id),
+                                  .email_template = "refunds_request_denied",
+                                  .email_values = {{"number", order.number}, {"reason", reason}}}));
     request->status = RequestStatus::kDenied;
     request->decision_reason = reason;
     request->decided_by = req.user().user_id;

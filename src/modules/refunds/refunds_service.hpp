@@ -6,7 +6,8 @@
 // policy (and, for the admin route, claims the Idempotency-Key); (2) PaymentsModule::Refund, outside
 // any transaction, with a key derived from the request so a retry can never pay twice; (3) a
 // transaction records the refund, moves the order (refunded or partially_refunded), restocks,
-// reverses loyalty points, audits, and after commit e-mails the customer and tells the dashboards.
+// reverses loyalty points, audits, and notifies the customer (in-app and e-mail, in the same transaction) and
+// tells the dashboards after commit.
 
 #include <boost/json/object.hpp>
 #include <cstdint>
@@ -22,10 +23,10 @@
 #include "http/request.hpp"
 #include "infra/events/event_bus.hpp"
 #include "infra/idempotency/idempotency_store.hpp"
-#include "infra/mail/mailer.hpp"
 #include "modules/audit/audit_module.hpp"
 #include "modules/auth/auth_module.hpp"
 #include "modules/catalog/catalog_module.hpp"
+#include "modules/notifications/notifier.hpp"
 #include "modules/orders/orders_module.hpp"
 #include "modules/payments/payments_module.hpp"
 #include "modules/pricing/pricing_module.hpp"
@@ -52,7 +53,8 @@ class RefundsService {
  public:
   RefundsService(db::Database& db, const core::Config& config, const core::Clock& clock, orders::OrdersModule& orders,
                  payments::PaymentsModule& payments, pricing::PricingModule& pricing, catalog::CatalogModule& catalog,
-                 auth::AuthModule& auth, audit::AuditLog& audit, infra::MailService& mail, infra::EventBus* events);
+                 auth::AuthModule& auth, audit::AuditLog& audit, notifications::Notifier& notifier,
+                 infra::EventBus* events);
 
   /// POST /admin/orders/{id}/refunds. `idempotency_key` is the validated header. Returns the
   /// response to send: 201 with the refund, or the replay of the first response for the key. Errors:
@@ -86,8 +88,6 @@ class RefundsService {
   Result<Refund> RecordRefund(db::Tx& tx, const http::Request& req, const Plan& plan,
                               const payments::RefundRecord& paid);
   Status RefundAllowedFor(const orders::Order& order) const;
-  void MailAfterCommit(db::Tx& tx, std::int64_t user_id, const std::string& template_name,
-                       std::map<std::string, std::string> values);
 
   db::Database& db_;
   const core::Config& config_;
@@ -98,11 +98,10 @@ class RefundsService {
   catalog::CatalogModule& catalog_;
   auth::AuthModule& auth_;
   audit::AuditLog& audit_;
-  infra::MailService& mail_;
+  notifications::Notifier& notifier_;
   infra::EventBus* events_;
   infra::IdempotencyStore idempotency_;
   RefundsRepository repository_;
-  std::string store_name_;
 };
 
 }  // namespace emporium::refunds
