@@ -156,7 +156,12 @@ TEST_F(NotificationsApi, PreferencesDefaultToEverythingOnWithReceiptsLocked) {
   auto ada = Register("ada@shop.test");
   auto r = Get("/api/v1/me/notification-preferences", ada.access_token);
   ASSERT_EQ(r.status, 200) << r.response.body;
-  for (const auto& p : r.obj().at("preferences").as_array()) EXPECT_TRUE(p.as_object().at("email").as_bool());
+  for (const auto& p : r.obj().at("preferences").as_array()) {
+    const auto& type = p.as_object().at("event_type").as_string();
+    // "order placed" is in-app only until asked for: the receipt follows within seconds.
+    EXPECT_EQ(p.as_object().at("email").as_bool(), type != "order.placed") << type;
+  }
+  EXPECT_TRUE(PreferenceOf(r, "order.placed").at("in_app").as_bool());
   EXPECT_TRUE(PreferenceOf(r, "order.shipped").at("in_app").as_bool());
   EXPECT_TRUE(PreferenceOf(r, "order.paid").at("email_locked").as_bool());
   EXPECT_FALSE(PreferenceOf(r, "order.shipped").at("email_locked").as_bool());

@@ -13,7 +13,9 @@ namespace {
 // Account mails are listed so that customers see why they cannot switch them off; they are sent by
 // the auth module through MailService directly and have no in-app notification.
 constexpr std::array kEventTypes{
-    EventType{"order.placed", "An order was placed and awaits payment."},
+    // In-app only unless asked for: a card payment succeeds within seconds and the receipt follows,
+    // so a second e-mail per order is noise (and a mail job per checkout).
+    EventType{"order.placed", "An order was placed and awaits payment.", false, false, true, false},
     EventType{"order.paid", "Payment received: the receipt.", false, true},
     EventType{"order.payment_failed", "A payment failed and the order was cancelled."},
     EventType{"order.shipped", "An order left the warehouse."},
@@ -63,7 +65,7 @@ json::object ToJson(const Notification& n) {
 }
 
 Preference Effective(const EventType& type, const std::vector<PreferenceRow>& rows) {
-  Preference p{.type = &type, .email = true, .in_app = type.in_app};
+  Preference p{.type = &type, .email = type.email_by_default, .in_app = type.in_app};
   for (const auto& row : rows) {
     if (row.event_type != type.name) continue;
     if (row.channel == kEmail) p.email = row.enabled;

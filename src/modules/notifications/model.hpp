@@ -24,6 +24,7 @@ struct EventType {
   bool staff_only = false;        ///< offered to managers and admins only (low stock)
   bool transactional_email = false;  ///< the e-mail cannot be switched off (receipts, account security)
   bool in_app = true;             ///< has an in-app notification (account mails do not)
+  bool email_by_default = true;   ///< the e-mail switch of a customer who never touched it
 };
 
 /// Every event type, in the order the preferences route lists them.
