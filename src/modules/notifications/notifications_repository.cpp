@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "db/binds.hpp"
+#include "db/database.hpp"
 #include "db/rows.hpp"
 
 namespace emporium::notifications {
@@ -16,8 +17,11 @@ namespace {
 
 constexpr const char* kInsert =
     "INSERT INTO notifications (user_id, type, title, body, data, link, dedupe_key, created_at) "
-    "VALUES (:user_id, :type, :title, :body, :data, :link, :dedupe_key, :created_at) RETURNING id";
-constexpr const char* kDedupeExists = "SELECT id FROM notifications WHERE dedupe_key = :dedupe_key";
+    "VALUES (:user_id, :type, :title, :body, :data, :link, :dedupe_key, :created_at)";
+// As for job unique keys: SQLite skips a duplicate key in the statement itself; MariaDB reports it
+// (1062) and keeps the caller's transaction open. One statement either way, no look-up first.
+constexpr const char* kInsertSqliteTail = " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id";
+constexpr const char* kInsertMariaDbTail = " RETURNING id";
 constexpr const char* kColumns =
     "SELECT id, user_id, type, title, body, data, link, dedupe_key, read_at, created_at FROM notifications ";
 // The unread filter is switched by a flag so the statement text stays constant.
@@ -80,20 +84,17 @@ std::string ChannelsText(const Broadcast& b) {
 }  // namespace
 
 std::optional<std::int64_t> NotificationsRepository::Insert(db::Tx& tx, const Notification& n) const {
-  if (n.dedupe_key) {
-    // Producers that use a key are re-runs of one job or flow, never concurrent with themselves,
-    // so a look-up first is enough (and keeps a unique violation from reaching the caller's tx).
-    bool exists = false;
-    db::Binds b;
-    b.Str(*n.dedupe_key);
-    db::Rows(tx, kDedupeExists, std::move(b), [&](const soci::row&) { exists = true; });
-    if (exists) return std::nullopt;
-  }
   db::Binds b;
   b.Int(n.user_id).Str(n.type).Str(n.title).Str(n.body).Str(json::serialize(n.data)).OptStr(n.link);
   b.OptStr(n.dedupe_key).Int(n.created_at);
-  std::int64_t id = 0;
-  db::Rows(tx, kInsert, std::move(b), [&](const soci::row& r) { id = db::RowInt(r, 0); });
+  const bool sqlite = tx.dialect == db::Dialect::kSqlite;
+  std::optional<std::int64_t> id;  // stays empty when the fact was already notified
+  try {
+    db::Rows(tx, std::string(kInsert) + (sqlite ? kInsertSqliteTail : kInsertMariaDbTail), std::move(b),
+             [&](const soci::row& r) { id = db::RowInt(r, 0); });
+  } catch (const std::exception& e) {
+    if (sqlite || !n.dedupe_key || !db::IsUniqueViolation(e)) throw;
+  }
   return id;
 }
 
