@@ -47,8 +47,10 @@ constexpr const char* kColumns =
     "d.min_price, d.max_price, d.currency, d.in_stock, d.rating_x100, d.rating_count, d.popularity, d.status, "
     "d.exclusive_until, d.image_url, d.created_at ";
 
+// CROSS JOIN pins the join order: the planner otherwise drives from a search_documents index and
+// re-runs the MATCH once per document (176 ms instead of 2 ms at 10,000 products).
 constexpr const char* kFromMatchSqlite =
-    "FROM search_fts JOIN search_documents d ON d.product_id = search_fts.rowid WHERE search_fts MATCH :match AND ";
+    "FROM search_fts CROSS JOIN search_documents d ON d.product_id = search_fts.rowid WHERE search_fts MATCH :match AND ";
 constexpr const char* kFromMatchMariaDb =
     "FROM search_documents d WHERE MATCH (d.name, d.compounds, d.brand, d.category_names, d.variant_text, "
     "d.description) AGAINST (:match IN BOOLEAN MODE) AND ";
