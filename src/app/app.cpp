@@ -21,6 +21,7 @@
 #include "http/dispatcher.hpp"
 #include "http/metrics.hpp"
 #include "http/realtime.hpp"
+#include "http/response_cache.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "infra/events/event_bus.hpp"
@@ -114,6 +115,7 @@ struct App::Parts {
   std::unique_ptr<mail::MailModule> mail_module;
   infra::EventBus events;
   catalog::NoMemberships memberships;  // memberships arrive in a later issue: nobody is a member yet
+  std::unique_ptr<http::ResponseCache> response_cache;  // anonymous catalog and search answers
   std::unique_ptr<search::SearchModule> search;  // before catalog: the catalog holds its indexer
   std::unique_ptr<catalog::CatalogModule> catalog;
   pricing::FreePlanOnly plans;  // membership plans arrive in a later issue: everyone is on `free`
@@ -181,6 +183,11 @@ Result<std::unique_ptr<App>> App::Create(core::Config config, bool migrate) {
       *p->db, c, p->clock, *p->auth, *p->mail, *p->jobs, *p->audit, &p->events, p->broadcast_plans);
   p->notifications->RegisterJobHandlers(*p->runner);
   p->catalog->SetNotifier(&p->notifications->notifier());
+  p->response_cache = std::make_unique<http::ResponseCache>(
+      p->clock, http::ResponseCache::Options{.ttl = c.response_cache_ttl,
+                                             .max_entries = static_cast<std::size_t>(c.response_cache_max_entries)});
+  p->catalog->SetResponseCache(p->response_cache.get());
+  p->search->SetResponseCache(p->response_cache.get());
   p->orders = std::make_unique<orders::OrdersModule>(*p->db, c, p->clock, *p->catalog, *p->cart, *p->pricing,
                                                      *p->payments, *p->auth, *p->audit, p->notifications->notifier(),
                                                      &p->events);

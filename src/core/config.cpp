@@ -235,6 +235,13 @@ Result<Config> LoadConfig(const Environment& env) {
     }
   }
 
+  if (r.Get("RESPONSE_CACHE_TTL_MS")) {
+    int ms = static_cast<int>(c.response_cache_ttl.count());
+    r.Int("RESPONSE_CACHE_TTL_MS", ms, 0, 60000);
+    c.response_cache_ttl = std::chrono::milliseconds(ms);
+  }
+  r.Int("RESPONSE_CACHE_MAX_ENTRIES", c.response_cache_max_entries, 16, 10000000);
+
   r.Int("JOB_CONCURRENCY", c.job_concurrency, 0, 256);
   r.Seconds("JOB_LEASE_SECONDS", c.job_lease, 5, 86400);
   if (r.Get("JOB_POLL_INTERVAL_MS")) {

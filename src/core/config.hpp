@@ -38,6 +38,10 @@ struct Config {
   std::chrono::seconds idle_timeout{75};
   std::chrono::seconds shutdown_grace{10};
   int max_requests_per_connection = 10000;
+  /// Anonymous answers of the public catalog and search routes are served from memory for this
+  /// long (and dropped at once by this instance's own catalog writes); 0 turns the cache off.
+  std::chrono::milliseconds response_cache_ttl{1000};
+  int response_cache_max_entries = 20000;
 
   int rate_limit_ip_per_minute = 600;                   ///< 0 disables
   int rate_limit_ip_burst = 200;

@@ -82,6 +82,8 @@ class MemoryRateLimiter final : public RateLimiter {
     return d;
   }
 
+  bool InProcess() const override { return true; }
+
   void Reset(std::string_view key, const RateLimitPolicy& policy) override {
     const std::string full_key = FullKey(key, policy);
     Shard& shard = ShardFor(full_key);

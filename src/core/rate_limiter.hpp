@@ -34,6 +34,8 @@ class RateLimiter {
   virtual RateLimitDecision Consume(std::string_view key, const RateLimitPolicy& policy, int cost = 1) = 0;
   /// Refills the bucket completely (e.g. after a successful login).
   virtual void Reset(std::string_view key, const RateLimitPolicy& policy) = 0;
+  /// True when Consume never leaves the process (no network round trip), so it may run on an io thread.
+  virtual bool InProcess() const = 0;
 };
 
 /// In-process buckets, sharded by key hash; idle full buckets are evicted so memory stays bounded.

@@ -153,7 +153,24 @@ struct Dispatcher::Context {
   std::optional<core::RateLimitDecision> rate;
   bool sql_counted = false;
   std::uint64_t sql = 0;
+  /// A fresh cache entry found by TryHandleInline: Run answers with it instead of the handler.
+  std::shared_ptr<const ResponseCache::Entry> cached;
 };
+
+namespace {
+
+bool CacheableMethod(Method m) { return m == Method::kGet || m == Method::kHead; }
+
+std::string CacheKey(const Request& req) {
+  std::string key;
+  key.reserve(req.path.size() + 1 + req.query_string.size());
+  key += req.path;
+  key += '?';
+  key += req.query_string;
+  return key;
+}
+
+}  // namespace
 
 Dispatcher::Dispatcher(const Router& router, const core::Config& config, const core::Clock& clock,
                        core::RateLimiter* limiter, Metrics* metrics)
@@ -204,8 +221,24 @@ bool Dispatcher::IsInline(const Request& req) const {
   return o.inline_handler && !o.authenticated && o.roles.empty() && BearerToken(req.Header("Authorization")).empty();
 }
 
-Response Dispatcher::Handle(Request& req) {
+std::optional<Response> Dispatcher::TryHandleInline(Request& req) {
+  if (IsInline(req)) return Handle(req);
+  if (!CacheableMethod(req.method) || !BearerToken(req.Header("Authorization")).empty()) return std::nullopt;
+  const auto match = router_.Match(req.method, req.path);
+  if (!match.route) return std::nullopt;
+  const auto& o = match.route->options;
+  if (!o.cache || o.authenticated || !o.roles.empty()) return std::nullopt;
+  if (limiter_ && o.rate_limited && !limiter_->InProcess()) return std::nullopt;
+  auto entry = o.cache->Find(CacheKey(req));
+  if (!entry) return std::nullopt;
+  return HandleWith(req, std::move(entry));
+}
+
+Response Dispatcher::Handle(Request& req) { return HandleWith(req, nullptr); }
+
+Response Dispatcher::HandleWith(Request& req, std::shared_ptr<const ResponseCache::Entry> cached) {
   Context ctx;
+  ctx.cached = std::move(cached);
   ctx.instance = EncodePath(req.path);
   AssignRequestId(req);
   if (auto origin = req.Header("Origin"); origin && OriginAllowed(*origin)) ctx.cors_origin = std::string(*origin);
@@ -317,9 +350,7 @@ Response Dispatcher::Run(Request& req, Context& ctx) {
     }
   }
 
-  db::StatementCounter::Reset();
-  ctx.sql_counted = true;
-  Result<Response> result = route.handler(req);
+  Result<Response> result = CallHandler(route, req, ctx);
   if (!result) {
     const Error& error = result.error();
     if (error.code == ErrorCode::kInternal) {
@@ -330,6 +361,25 @@ Response Dispatcher::Run(Request& req, Context& ctx) {
     return Response::Problem(error, ctx.instance, req.request_id);
   }
   return std::move(result).value();
+}
+
+Result<Response> Dispatcher::CallHandler(const Route& route, Request& req, Context& ctx) {
+  db::StatementCounter::Reset();
+  ctx.sql_counted = true;
+  ResponseCache* cache = route.options.cache;
+  // Only what an anonymous visitor sees is shared: a principal may see member prices or products.
+  if (!cache || req.principal || !CacheableMethod(req.method)) return route.handler(req);
+
+  std::string key = CacheKey(req);
+  auto entry = ctx.cached ? ctx.cached : cache->Find(key);
+  if (entry) {
+    if (route.options.on_cache_hit) route.options.on_cache_hit(entry->tag);
+    return entry->response;
+  }
+  const std::uint64_t generation = cache->generation();
+  Result<Response> result = route.handler(req);
+  if (result && result->status == 200) cache->Store(std::move(key), *result, req.cache_tag, generation);
+  return result;
 }
 
 void Dispatcher::Finish(Request& req, Response& res, Context& ctx) {

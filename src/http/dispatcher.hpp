@@ -10,6 +10,8 @@
 //   headers, Cache-Control, X-Sql-Statements outside production) → access log line → metrics.
 
 #include <atomic>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +21,7 @@
 #include "core/trusted_proxies.hpp"
 #include "http/metrics.hpp"
 #include "http/request.hpp"
+#include "http/response_cache.hpp"
 #include "http/router.hpp"
 
 namespace emporium::http {
@@ -64,10 +67,19 @@ class Dispatcher {
   /// rate_limited = false, since the limiter does a network round trip.
   bool IsInline(const Request& req) const;
 
+  /// What the server calls on the io thread: answers the request there when that cannot block
+  /// (IsInline(), or a GET of a cached route whose anonymous answer is in the cache and whose rate
+  /// limiter, if any, is in-process); nullopt means "run Handle() on the worker pool". A cached
+  /// answer goes through the same chain as any other (request id, CORS, rate limit, headers,
+  /// access log, metrics); X-Sql-Statements is 0.
+  std::optional<Response> TryHandleInline(Request& req);
+
  private:
   struct Context;
 
+  Response HandleWith(Request& req, std::shared_ptr<const ResponseCache::Entry> cached);
   Response Run(Request& req, Context& ctx);
+  Result<Response> CallHandler(const Route& route, Request& req, Context& ctx);
   void Finish(Request& req, Response& res, Context& ctx);
   void AssignRequestId(Request& req);
   bool OriginAllowed(std::string_view origin) const;

@@ -39,6 +39,9 @@ class Request {
   std::string route;  ///< the matched route pattern ("/api/v1/me/addresses/{id}"), for logs and metrics
   std::vector<std::pair<std::string, std::string>> path_params;
   std::optional<Principal> principal;
+  /// Set by the handler of a cached route: kept with the cached answer and handed to the route's
+  /// on_cache_hit when that answer is served again (e.g. the product id, to count a view).
+  std::int64_t cache_tag = 0;
 
   /// Case-insensitive header lookup (first occurrence).
   std::optional<std::string_view> Header(std::string_view name) const;

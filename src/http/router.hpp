@@ -13,6 +13,8 @@
 
 namespace emporium::http {
 
+class ResponseCache;
+
 using Handler = std::function<Result<Response>(Request&)>;
 
 struct RouteOptions {
@@ -20,6 +22,12 @@ struct RouteOptions {
   std::vector<Role> roles;     ///< if non-empty, the principal's role must be one of these (implies authenticated)
   bool inline_handler = false; ///< runs on the io thread: only for handlers that never block
   bool rate_limited = true;    ///< subject to the per-IP / per-user token buckets
+  /// Public GET routes whose anonymous answers may be served from this cache (see
+  /// response_cache.hpp); a hit is answered on the io thread. Null: never cached.
+  ResponseCache* cache = nullptr;
+  /// Called with the entry's Request::cache_tag when a cached answer is served, so that what the
+  /// handler would have counted (a product view) is still counted. Must not block.
+  std::function<void(std::int64_t tag)> on_cache_hit;
 
   static RouteOptions Public() { return {}; }
   static RouteOptions User() { return {.authenticated = true}; }

@@ -348,8 +348,8 @@ asio::awaitable<void> Session(ServerCore* impl, std::shared_ptr<Connection> conn
         co_await WriteAndLinger(stream, buffer, ToBeast(r, version, head, false), config.body_timeout);
         break;
       }
-      if (impl->dispatcher.IsInline(req)) {
-        r = impl->dispatcher.Handle(req);
+      if (auto inline_answer = impl->dispatcher.TryHandleInline(req)) {
+        r = std::move(*inline_answer);
       } else {
         r = co_await asio::co_spawn(impl->workers, HandleOnWorker(&impl->dispatcher, &req), asio::use_awaitable);
       }

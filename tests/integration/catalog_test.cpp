@@ -10,6 +10,7 @@
 
 #include "auth_fixture.hpp"
 #include "infra/events/event_bus.hpp"
+#include "http/response_cache.hpp"
 #include "modules/catalog/catalog_module.hpp"
 
 namespace emporium::catalog {
@@ -465,6 +466,90 @@ TEST_F(CatalogApi, ViewsAreCountedInMemoryAndFlushedInOneBatch) {
   auto after = Get("/api/v1/products?sort=popular");
   EXPECT_EQ(after.obj().at("items").as_array()[0].as_object().at("name").as_string(), "Fern");  // 5 > 3
   EXPECT_EQ(indexer_.upserts.back().popularity, 5);
+}
+
+// The public pages through the response cache (RESPONSE_CACHE_TTL_MS): a repeat is served without
+// SQL, and every write that changes what a visitor sees (product edit, stock adjustment, a
+// checkout's reservation, a failed payment's release) is visible on the very next request.
+class CachedCatalogApi : public CatalogApi {
+ protected:
+  void SetUp() override {
+    AuthHarness::SetUp();
+    cache_ = std::make_unique<http::ResponseCache>(clock_, http::ResponseCache::Options{.ttl = std::chrono::seconds(60)});
+    catalog_ = std::make_unique<CatalogModule>(db(), clock_, *audit_, &indexer_, members_, &events_);
+    catalog_->SetResponseCache(cache_.get());
+    catalog_->RegisterRoutes(*router_);
+    manager_ = Staff("manager@shop.test", Role::kManager).access_token;
+  }
+  void TearDown() override {
+    CatalogApi::TearDown();
+    cache_.reset();
+  }
+
+  template <class F>
+  Status InTx(F&& f) {
+    return db().Write([&](db::Tx& tx) -> Status { return f(tx); });
+  }
+
+  std::unique_ptr<http::ResponseCache> cache_;
+};
+
+TEST_F(CachedCatalogApi, RepeatIsServedWithoutSqlAndEveryWriteShowsAtOnce) {
+  const auto shoes = Category("Shoes");
+  auto created = CreateProduct("Cached Runner", shoes, 8999, 3);
+  ASSERT_EQ(created.status, 201) << created.response.body;
+  const auto id = std::to_string(created.obj().at("id").as_int64());
+  const auto variant = created.obj().at("variants").as_array()[0].as_object().at("id").as_int64();
+
+  auto first = Get("/api/v1/products/cached-runner");
+  ASSERT_EQ(first.status, 200);
+  EXPECT_GT(Statements(first), 0);
+  auto again = Get("/api/v1/products/cached-runner");
+  EXPECT_EQ(Statements(again), 0) << "served from the cache";
+  EXPECT_EQ(again.response.body, first.response.body);
+  auto list = Get("/api/v1/products?limit=5");
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(Statements(Get("/api/v1/products?limit=5")), 0);
+
+  // A signed-in caller is computed for, not served from the cache.
+  const auto customer = Register("buyer@shop.test").access_token;
+  EXPECT_GT(Statements(Get("/api/v1/products/cached-runner", customer)), 0);
+
+  // An edit by staff.
+  ASSERT_EQ(Patch("/api/v1/admin/products/" + id, json::object{{"name", "Renamed Runner"}}, manager_).status, 200);
+  auto renamed = Get("/api/v1/products/cached-runner");
+  EXPECT_EQ(renamed.str("name"), "Renamed Runner");
+  auto listed = Get("/api/v1/products?limit=5");
+  EXPECT_EQ(listed.obj().at("items").as_array()[0].as_object().at("name").as_string(), "Renamed Runner");
+
+  auto stock_of = [&] {
+    return Get("/api/v1/products/cached-runner").obj().at("variants").as_array()[0].as_object().at("stock_status");
+  };
+  EXPECT_NE(stock_of(), "out_of_stock");
+  // A checkout reserves the last units in its own transaction: sold out on the next page view.
+  ASSERT_TRUE(InTx([&](db::Tx& tx) { return catalog_->ReserveStock(tx, {{variant, 3}}); }));
+  EXPECT_EQ(stock_of(), "out_of_stock");
+  // The payment fails: the reservation is released.
+  ASSERT_TRUE(InTx([&](db::Tx& tx) { return catalog_->ReleaseStock(tx, {{variant, 3}}); }));
+  EXPECT_NE(stock_of(), "out_of_stock");
+  // Staff write the stock down.
+  auto down = Post("/api/v1/admin/inventory/" + std::to_string(variant) + "/adjustments",
+                   json::object{{"delta", -3}, {"reason", "damaged"}}, manager_);
+  ASSERT_EQ(down.status, 200) << down.response.body;
+  EXPECT_EQ(stock_of(), "out_of_stock");
+
+  // A write that rolls back changes nothing, and the cache keeps serving.
+  Get("/api/v1/products/cached-runner");
+  EXPECT_FALSE(InTx([&](db::Tx& tx) -> Status {
+    EMP_TRY(catalog_->ReserveStock(tx, {{variant, 1}}));
+    return Error::Conflict("rolled back");
+  }));
+  EXPECT_EQ(Statements(Get("/api/v1/products/cached-runner")), 0);
+
+  // Deleted: gone from the next list and page.
+  ASSERT_EQ(Delete("/api/v1/admin/products/" + id, manager_).status, 204);
+  EXPECT_EQ(Get("/api/v1/products/cached-runner").status, 404);
+  EXPECT_TRUE(Get("/api/v1/products?limit=5").obj().at("items").as_array().empty());
 }
 
 }  // namespace

@@ -139,6 +139,8 @@ class RedisRateLimiter final : public core::RateLimiter {
     return d;
   }
 
+  bool InProcess() const override { return false; }
+
   void Reset(std::string_view key, const core::RateLimitPolicy& policy) override {
     Command({"DEL", FullKey(key, policy)});
   }

@@ -336,30 +336,41 @@ Result<ProductFilter> ParseProductFilter(const http::Request& req) {
   return f;
 }
 
-void RegisterCatalogRoutes(http::Router& router, CatalogService& service) {
+void RegisterCatalogRoutes(http::Router& router, CatalogService& service, http::ResponseCache* cache) {
   const auto manager = http::RouteOptions::Roles({Role::kManager, Role::kAdmin});
   auto* s = &service;
+  const http::RouteOptions cached{.cache = cache};
 
-  router.Get("/api/v1/categories", [s](http::Request&) -> Result<http::Response> {
-    EMP_ASSIGN(auto categories, s->Categories());
-    return http::Response::List(CategoryTreeJson(categories), std::nullopt);
-  });
+  router.Get(
+      "/api/v1/categories",
+      [s](http::Request&) -> Result<http::Response> {
+        EMP_ASSIGN(auto categories, s->Categories());
+        return http::Response::List(CategoryTreeJson(categories), std::nullopt);
+      },
+      cached);
 
-  router.Get("/api/v1/products", [s](http::Request& req) -> Result<http::Response> {
-    EMP_ASSIGN(auto filter, ParseProductFilter(req));
-    EMP_ASSIGN(auto page, s->ListProducts(filter, req.principal));
-    json::array items;
-    items.reserve(page.items.size());
-    for (const auto& p : page.items) items.push_back(ProductJson(p, false, false));
-    return http::Response::List(std::move(items), page.next_cursor);
-  });
+  router.Get(
+      "/api/v1/products",
+      [s](http::Request& req) -> Result<http::Response> {
+        EMP_ASSIGN(auto filter, ParseProductFilter(req));
+        EMP_ASSIGN(auto page, s->ListProducts(filter, req.principal));
+        json::array items;
+        items.reserve(page.items.size());
+        for (const auto& p : page.items) items.push_back(ProductJson(p, false, false));
+        return http::Response::List(std::move(items), page.next_cursor);
+      },
+      cached);
 
-  router.Get("/api/v1/products/{id}", [s](http::Request& req) -> Result<http::Response> {
-    const std::string key(req.Param("id"));
-    if (key.empty() || key.size() > 120) return Error::NotFound("The product does not exist.");
-    EMP_ASSIGN(auto p, s->GetProduct(key, req.principal));
-    return http::Response::Json(200, ProductJson(p, true, IsStaff(req)));
-  });
+  router.Get(
+      "/api/v1/products/{id}",
+      [s](http::Request& req) -> Result<http::Response> {
+        const std::string key(req.Param("id"));
+        if (key.empty() || key.size() > 120) return Error::NotFound("The product does not exist.");
+        EMP_ASSIGN(auto p, s->GetProduct(key, req.principal));
+        req.cache_tag = p.id;
+        return http::Response::Json(200, ProductJson(p, true, IsStaff(req)));
+      },
+      {.cache = cache, .on_cache_hit = [s](std::int64_t product_id) { s->RecordView(product_id); }});
 
   router.Post(
       "/api/v1/admin/categories",

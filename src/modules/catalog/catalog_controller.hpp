@@ -8,14 +8,17 @@
 
 #include "core/error.hpp"
 #include "http/request.hpp"
+#include "http/response_cache.hpp"
 #include "http/router.hpp"
 #include "modules/catalog/catalog_service.hpp"
 #include "modules/catalog/model.hpp"
 
 namespace emporium::catalog {
 
-/// Registers every catalog and inventory route of docs/API.md except search.
-void RegisterCatalogRoutes(http::Router& router, CatalogService& service);
+/// Registers every catalog and inventory route of docs/API.md except search. With a `cache`, the
+/// anonymous answers of GET /categories, /products and /products/{id} are served from it (a cached
+/// product page still counts a view).
+void RegisterCatalogRoutes(http::Router& router, CatalogService& service, http::ResponseCache* cache = nullptr);
 
 /// The product as GET /products/{id} returns it; `detail` adds variants and every image (the list
 /// carries the first image only); `staff` adds each variant's stock figures.

@@ -24,7 +24,16 @@ void CatalogModule::SetSearchIndexer(SearchIndexer* indexer) { service_->SetSear
 
 void CatalogModule::SetNotifier(notifications::Notifier* notifier) { service_->SetNotifier(notifier); }
 
-void CatalogModule::RegisterRoutes(http::Router& router) { RegisterCatalogRoutes(router, *service_); }
+void CatalogModule::SetResponseCache(http::ResponseCache* cache) {
+  cache_ = cache;
+  if (cache) {
+    service_->SetChangeListener([cache] { cache->Invalidate(); });
+  } else {
+    service_->SetChangeListener(nullptr);
+  }
+}
+
+void CatalogModule::RegisterRoutes(http::Router& router) { RegisterCatalogRoutes(router, *service_, cache_); }
 
 Result<std::int64_t> CatalogModule::CreateCategory(const CategoryInput& in, const Actor& actor) {
   EMP_ASSIGN(auto c, service_->CreateCategory(in, actor));

@@ -20,6 +20,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "db/database.hpp"
+#include "http/response_cache.hpp"
 #include "http/router.hpp"
 #include "infra/events/event_bus.hpp"
 #include "modules/audit/audit_module.hpp"
@@ -49,6 +50,10 @@ class CatalogModule {
   /// Wires the notifier that tells managers and admins about low stock (in the stock-moving
   /// transaction); null = nobody is notified (the admin event is still published). Wiring time only.
   void SetNotifier(notifications::Notifier* notifier);
+  /// Serves anonymous catalog reads from `cache` (null: none) and invalidates it after every commit
+  /// that changes what they show, stock moves of checkout and refunds included. Share it with the
+  /// search module. Call before RegisterRoutes.
+  void SetResponseCache(http::ResponseCache* cache);
 
   /// GET /categories, GET /products, GET /products/{id or slug}, the admin category, product,
   /// variant and inventory routes (manager or admin).
@@ -100,6 +105,7 @@ class CatalogModule {
   void StopCounterFlusher();
 
   std::unique_ptr<CatalogService> service_;
+  http::ResponseCache* cache_ = nullptr;
   std::mutex flusher_mutex_;
   std::condition_variable flusher_cv_;
   bool stopping_ = false;

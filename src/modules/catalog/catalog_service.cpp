@@ -155,12 +155,17 @@ Status CatalogService::Audit(db::Tx& tx, const Actor& actor, std::string action,
 }
 
 
+void CatalogService::Changed(db::Tx& tx) {
+  if (on_change_) tx.AfterCommit(on_change_);
+}
+
 Result<std::vector<Category>> CatalogService::Categories() {
   return db_.Read([&](db::Tx& tx) -> Result<std::vector<Category>> { return repo_.ListCategories(tx); });
 }
 
 Result<Category> CatalogService::CreateCategory(const CategoryInput& in, const Actor& actor) {
   return db_.Write([&](db::Tx& tx) -> Result<Category> {
+    Changed(tx);
     Category c;
     c.name = in.name;
     c.description = in.description;
@@ -191,6 +196,7 @@ Result<Category> CatalogService::CreateCategory(const CategoryInput& in, const A
 
 Result<Category> CatalogService::UpdateCategory(std::int64_t id, const CategoryPatch& patch, const Actor& actor) {
   return db_.Write([&](db::Tx& tx) -> Result<Category> {
+    Changed(tx);
     auto all = ById(repo_.ListCategories(tx));
     auto it = all.find(id);
     if (it == all.end()) return Error::NotFound("The category does not exist.");
@@ -231,6 +237,7 @@ Result<Category> CatalogService::UpdateCategory(std::int64_t id, const CategoryP
 
 Status CatalogService::DeleteCategory(std::int64_t id, const Actor& actor) {
   return db_.Write([&](db::Tx& tx) -> Status {
+    Changed(tx);
     if (!repo_.FindCategory(tx, id)) return Error::NotFound("The category does not exist.");
     if (repo_.CategoryHasLiveChildrenOrProducts(tx, id)) {
       return Error::Conflict("The category still has sub-categories or products.");
@@ -420,6 +427,7 @@ Status CatalogService::Refresh(db::Tx& tx, std::int64_t product_id) {
 
 Result<ProductView> CatalogService::CreateProduct(const ProductInput& in, const Actor& actor) {
   return db_.Write([&](db::Tx& tx) -> Result<ProductView> {
+    Changed(tx);
     const auto categories = ById(repo_.ListCategories(tx));
     EMP_ASSIGN(const auto id, InsertProduct(tx, in, actor, categories));
     auto p = LoadFull(tx, id);
@@ -431,6 +439,7 @@ Result<ProductView> CatalogService::CreateProduct(const ProductInput& in, const 
 Result<std::vector<std::int64_t>> CatalogService::CreateProducts(const std::vector<ProductInput>& in,
                                                                  const Actor& actor) {
   return db_.Write([&](db::Tx& tx) -> Result<std::vector<std::int64_t>> {
+    Changed(tx);
     const auto categories = ById(repo_.ListCategories(tx));
     std::vector<std::int64_t> ids;
     ids.reserve(in.size());
@@ -444,6 +453,7 @@ Result<std::vector<std::int64_t>> CatalogService::CreateProducts(const std::vect
 
 Result<ProductView> CatalogService::UpdateProduct(std::int64_t id, const ProductPatch& patch, const Actor& actor) {
   return db_.Write([&](db::Tx& tx) -> Result<ProductView> {
+    Changed(tx);
     auto p = repo_.FindProduct(tx, id);
     if (!p) return Error::NotFound("The product does not exist.");
     json::object changed;
@@ -484,6 +494,7 @@ Result<ProductView> CatalogService::UpdateProduct(std::int64_t id, const Product
 
 Status CatalogService::DeleteProduct(std::int64_t id, const Actor& actor) {
   return db_.Write([&](db::Tx& tx) -> Status {
+    Changed(tx);
     if (!repo_.FindProduct(tx, id)) return Error::NotFound("The product does not exist.");
     repo_.SoftDeleteProduct(tx, id, clock_.NowSeconds());
     EMP_TRY(Audit(tx, actor, "product.delete", "product", id, {}));
@@ -495,6 +506,7 @@ Status CatalogService::DeleteProduct(std::int64_t id, const Actor& actor) {
 
 Result<Variant> CatalogService::CreateVariant(std::int64_t product_id, const VariantInput& in, const Actor& actor) {
   return db_.Write([&](db::Tx& tx) -> Result<Variant> {
+    Changed(tx);
     auto p = repo_.FindProduct(tx, product_id);
     if (!p) return Error::NotFound("The product does not exist.");
     auto existing = repo_.VariantsOf(tx, {product_id})[product_id];
@@ -524,6 +536,7 @@ Result<Variant> CatalogService::CreateVariant(std::int64_t product_id, const Var
 Result<Variant> CatalogService::UpdateVariant(std::int64_t product_id, std::int64_t variant_id,
                                               const VariantPatch& patch, const Actor& actor) {
   return db_.Write([&](db::Tx& tx) -> Result<Variant> {
+    Changed(tx);
     auto v = repo_.FindVariant(tx, variant_id);
     if (!v || v->product_id != product_id || !repo_.FindProduct(tx, product_id)) {
       return Error::NotFound("The variant does not exist.");
@@ -565,6 +578,7 @@ Result<Variant> CatalogService::UpdateVariant(std::int64_t product_id, std::int6
 
 Status CatalogService::DeleteVariant(std::int64_t product_id, std::int64_t variant_id, const Actor& actor) {
   return db_.Write([&](db::Tx& tx) -> Status {
+    Changed(tx);
     auto v = repo_.FindVariant(tx, variant_id);
     if (!v || v->product_id != product_id || !repo_.FindProduct(tx, product_id)) {
       return Error::NotFound("The variant does not exist.");
@@ -580,6 +594,7 @@ Result<Variant> CatalogService::AdjustStock(std::int64_t variant_id, std::int64_
                                             const Actor& actor) {
   if (delta == 0) return Error::Invalid("delta", "must not be zero");
   return db_.Write([&](db::Tx& tx) -> Result<Variant> {
+    Changed(tx);
     const auto now = clock_.NowSeconds();
     auto before = repo_.FindVariant(tx, variant_id);
     if (!before) return Error::NotFound("The variant does not exist.");
@@ -616,7 +631,10 @@ std::vector<SaleVariant> CatalogService::VariantsForSale(db::Tx& tx, const std::
 
 Status CatalogService::ReserveStock(db::Tx& tx, const std::vector<StockLine>& lines) {
   EMP_ASSIGN(const auto sorted, Normalise(lines));
-  if (repo_.Reserve(tx, sorted, clock_.NowSeconds())) return AfterStockMove(tx, sorted, -1);
+  if (repo_.Reserve(tx, sorted, clock_.NowSeconds())) {
+    Changed(tx);
+    return AfterStockMove(tx, sorted, -1);
+  }
   // Refused (rare: checkout checks availability in this same transaction, so only a buyer racing on
   // MariaDB gets here). The lines that did move roll back with the caller's transaction. Name the
   // lines short of stock now: every refused line is among them; a line this statement did reserve
@@ -642,6 +660,7 @@ Status CatalogService::ReleaseStock(db::Tx& tx, const std::vector<StockLine>& li
   if (!repo_.Unreserve(tx, sorted, clock_.NowSeconds())) {
     return Error::Internal("releasing more stock than is reserved");
   }
+  Changed(tx);
   return AfterStockMove(tx, sorted, +1);
 }
 
@@ -670,6 +689,7 @@ Status CatalogService::Restock(db::Tx& tx, const std::vector<StockLine>& lines, 
       repo_.InsertAdjustment(tx, line.variant_id, line.quantity, reason, actor.user_id, level.on_hand, now);
     }
   }
+  Changed(tx);
   return AfterStockMove(tx, sorted, +1);
 }
 

@@ -4,6 +4,7 @@
 
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -79,6 +80,10 @@ class CatalogService {
 
   void SetSearchIndexer(SearchIndexer* indexer) { indexer_ = indexer; }
   void SetNotifier(notifications::Notifier* notifier) { notifier_ = notifier; }
+  /// Called after every commit that changes what the public catalog shows (products, variants,
+  /// categories, available stock), e.g. to drop cached pages. Not after view-counter flushes:
+  /// popularity may lag. Wiring time only.
+  void SetChangeListener(std::function<void()> listener) { on_change_ = std::move(listener); }
 
   Result<std::vector<Category>> Categories();
   Result<Category> CreateCategory(const CategoryInput& in, const Actor& actor);
@@ -137,6 +142,8 @@ class CatalogService {
   Status AfterStockMove(db::Tx& tx, const std::vector<StockLine>& lines, int available_delta_sign);
   Status LowStock(db::Tx& tx, std::int64_t variant_id, std::int64_t product_id, const std::string& sku,
                   std::int64_t available, std::int64_t threshold);
+  /// Registers on_change_ to run after `tx` commits.
+  void Changed(db::Tx& tx);
   Status Reindex(db::Tx& tx, std::int64_t product_id, const std::map<std::int64_t, Category>* categories = nullptr);
   std::optional<ProductView> LoadFull(db::Tx& tx, std::int64_t product_id);
 
@@ -147,6 +154,7 @@ class CatalogService {
   infra::EventBus* events_;
   SearchIndexer* indexer_ = nullptr;
   notifications::Notifier* notifier_ = nullptr;
+  std::function<void()> on_change_;
   CatalogRepository repo_;
   std::mutex counters_mutex_;
   std::map<std::int64_t, CounterDelta> counters_;

@@ -367,7 +367,7 @@ void SearchModule::RegisterRoutes(http::Router& router) {
         body["corrections"] = std::move(corrections);
         return http::Response::Json(200, body);
       },
-      http::RouteOptions::Public());
+      {.cache = cache_});
 
   router.Get(
       "/api/v1/search/suggest",
@@ -389,7 +389,7 @@ void SearchModule::RegisterRoutes(http::Router& router) {
         }
         return http::Response::Json(200, json::object{{"items", std::move(items)}});
       },
-      http::RouteOptions::Public());
+      {.cache = cache_});
 }
 
 }  // namespace emporium::search

@@ -20,6 +20,7 @@
 #include "core/error.hpp"
 #include "core/roles.hpp"
 #include "db/database.hpp"
+#include "http/response_cache.hpp"
 #include "http/router.hpp"
 #include "modules/catalog/membership_reader.hpp"
 #include "modules/catalog/search_document.hpp"
@@ -114,6 +115,9 @@ class SearchModule {
   /// The catalog's rule for members-only products (call at wiring time, before serving; the reader
   /// must outlive the module). Without one, only managers and admins see them.
   void SetMembershipReader(const catalog::MembershipReader* members) { members_ = members; }
+  /// Serves anonymous searches and suggestions from `cache`: the catalog's, which its writes
+  /// invalidate (CatalogModule::SetResponseCache). Call before RegisterRoutes.
+  void SetResponseCache(http::ResponseCache* cache) { cache_ = cache; }
   /// Same rule as the catalog: managers and admins see members-only products, others when the
   /// membership reader says so at `now`. `who` is absent for anonymous callers.
   bool CanSeeExclusive(const std::optional<Principal>& who, std::int64_t now) const;
@@ -135,6 +139,7 @@ class SearchModule {
   std::unique_ptr<SearchRepository> repository_;
   std::unique_ptr<SearchIndexerImpl> indexer_;
   const catalog::MembershipReader* members_ = nullptr;
+  http::ResponseCache* cache_ = nullptr;
 };
 
 }  // namespace emporium::search
