@@ -174,6 +174,15 @@ TEST_F(CatalogApi, ValidationAnswers422AndDuplicatesAnswer409) {
                       json::object{{"name", "Other"}, {"category_id", cat}, {"variants", json::array{Variant("tote-a", 100, 1)}}},
                       manager_);
   EXPECT_EQ(dup_sku.status, 409) << dup_sku.response.body;
+  EXPECT_NE(dup_sku.response.body.find("tote-a"), std::string::npos) << dup_sku.response.body;
+  // The second of two variants has the taken SKU: the answer names that one.
+  auto dup_second = Post("/api/v1/admin/products",
+                         json::object{{"name", "Other"},
+                                      {"category_id", cat},
+                                      {"variants", json::array{Variant("fresh-sku", 100, 1), Variant("tote-a", 100, 1)}}},
+                         manager_);
+  EXPECT_EQ(dup_second.status, 409);
+  EXPECT_NE(dup_second.response.body.find("variants[1].sku"), std::string::npos) << dup_second.response.body;
   EXPECT_EQ(Post("/api/v1/admin/products", json::object{{"name", "X"}, {"slug", "tote"}, {"category_id", cat}}, manager_)
                 .status,
             409);

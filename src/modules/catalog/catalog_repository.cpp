@@ -91,6 +91,7 @@ constexpr const char* kUpdateVariant =
 constexpr const char* kDeleteVariant =
     "UPDATE catalog_variants SET deleted_at = :now, updated_at = :now2 WHERE id = :id AND deleted_at IS NULL";
 constexpr const char* kSkuExists = "SELECT COUNT(*) FROM catalog_variants WHERE sku = :sku AND id <> :id";
+constexpr const char* kTakenSkus = "SELECT sku FROM catalog_variants WHERE sku IN ";
 // Conditional update: the database refuses the change atomically, so concurrent adjustments can
 // never take available stock below zero (and on MariaDB the row lock serialises them).
 constexpr const char* kAddOnHand =
@@ -375,6 +376,11 @@ std::vector<ProductView> CatalogRepository::ListProducts(db::Tx& tx, const Produ
 void CatalogRepository::ReplaceImages(db::Tx& tx, std::int64_t product_id,
                                       const std::vector<ImageInput>& images) const {
   Exec(tx, kDeleteImages, std::move(Binds().Int(product_id)));
+  InsertImages(tx, product_id, images);
+}
+
+void CatalogRepository::InsertImages(db::Tx& tx, std::int64_t product_id,
+                                     const std::vector<ImageInput>& images) const {
   int position = 0;
   for (const auto& img : images) {
     Exec(tx, kInsertImage, std::move(Binds().Int(product_id).Str(img.url).Str(img.alt).Int(position++)));
@@ -453,6 +459,16 @@ std::optional<Variant> CatalogRepository::FindVariant(db::Tx& tx, std::int64_t i
   std::optional<Variant> out;
   Rows(tx, std::string(kVariantColumns) + kWhereVariantId, std::move(Binds().Int(id)),
        [&](const soci::row& r) { out = ToVariant(r); });
+  return out;
+}
+
+std::vector<std::string> CatalogRepository::TakenSkus(db::Tx& tx, const std::vector<std::string>& skus) const {
+  std::vector<std::string> out;
+  if (skus.empty()) return out;
+  Binds b;
+  for (const auto& sku : skus) b.Str(sku);
+  Rows(tx, std::string(kTakenSkus) + db::NamedList("s", skus.size()), std::move(b),
+       [&](const soci::row& r) { out.push_back(r.get<std::string>(0)); });
   return out;
 }
 

@@ -65,6 +65,8 @@ class CatalogRepository {
   /// Active, live products in sort order after the cursor (one statement).
   std::vector<ProductView> ListProducts(db::Tx& tx, const ProductListQuery& q) const;
   void ReplaceImages(db::Tx& tx, std::int64_t product_id, const std::vector<ImageInput>& images) const;
+  /// Images of a product that has none yet (created in this transaction), at positions 0, 1, ...
+  void InsertImages(db::Tx& tx, std::int64_t product_id, const std::vector<ImageInput>& images) const;
   /// Images of many products, by position (one statement).
   std::map<std::int64_t, std::vector<Image>> ImagesOf(db::Tx& tx, const std::vector<std::int64_t>& product_ids) const;
   /// Live variants with their stock, of many products, by position (one statement).
@@ -79,6 +81,8 @@ class CatalogRepository {
   /// A live variant with its stock.
   std::optional<Variant> FindVariant(db::Tx& tx, std::int64_t id) const;
   bool SkuExists(db::Tx& tx, const std::string& sku, std::int64_t except_variant_id) const;
+  /// Which of these SKUs some variant already has (one statement).
+  std::vector<std::string> TakenSkus(db::Tx& tx, const std::vector<std::string>& skus) const;
   /// Adds `delta` to on_hand unless available stock would fall below zero; false when refused (or
   /// the variant has no stock row). On MariaDB the row stays locked until the transaction ends.
   bool AddOnHand(db::Tx& tx, std::int64_t variant_id, std::int64_t delta, std::int64_t now) const;

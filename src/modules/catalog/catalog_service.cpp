@@ -323,7 +323,7 @@ Result<ProductView> CatalogService::GetProduct(const std::string& id_or_slug, co
 }
 
 Status CatalogService::ValidateVariant(db::Tx& tx, const VariantInput& in, std::int64_t except_id,
-                                       const std::string& currency, const std::string& field) {
+                                       const std::string& currency, const std::string& field, bool check_sku) {
   if (in.sku.empty()) return Error::Invalid(field + ".sku", "is required");
   if (in.price <= 0) return Error::Invalid(field + ".price.amount", "must be positive");
   if (!IsValidCurrency(in.currency)) return Error::Invalid(field + ".price.currency", "must be three upper-case letters");
@@ -333,7 +333,7 @@ Status CatalogService::ValidateVariant(db::Tx& tx, const VariantInput& in, std::
   if (in.compare_at_price && *in.compare_at_price <= 0) {
     return Error::Invalid(field + ".compare_at_price.amount", "must be positive");
   }
-  if (repo_.SkuExists(tx, in.sku, except_id)) {
+  if (check_sku && repo_.SkuExists(tx, in.sku, except_id)) {
     Error e = Error::Conflict("A variant with SKU " + in.sku + " exists.");
     e.field = field + ".sku";
     return e;
@@ -376,7 +376,7 @@ Result<std::int64_t> CatalogService::InsertProduct(db::Tx& tx, const ProductInpu
   for (std::size_t i = 0; i < in.variants.size(); ++i) {
     const auto& v = in.variants[i];
     const auto field = "variants[" + std::to_string(i) + "]";
-    EMP_TRY(ValidateVariant(tx, v, 0, currency, field));
+    EMP_TRY(ValidateVariant(tx, v, 0, currency, field, /*check_sku=*/false));
     if (!skus.insert(v.sku).second) {
       Error e = Error::Conflict("Two variants have SKU " + v.sku + ".");
       e.field = field + ".sku";
@@ -387,10 +387,21 @@ Result<std::int64_t> CatalogService::InsertProduct(db::Tx& tx, const ProductInpu
     if (i == 0 || v.price > p.max_price) p.max_price = v.price;
     if (v.stock > 0) p.in_stock = true;
   }
+  if (const auto taken = repo_.TakenSkus(tx, {skus.begin(), skus.end()}); !taken.empty()) {
+    const auto at = std::find_if(in.variants.begin(), in.variants.end(),
+                                 [&](const VariantInput& v) { return v.sku == taken.front(); });
+    Error e = Error::Conflict("A variant with SKU " + taken.front() + " exists.");
+    e.field = "variants[" + std::to_string(at - in.variants.begin()) + "].sku";
+    return e;
+  }
   p.currency = currency;
   p.created_at = p.updated_at = clock_.NowSeconds();
   p.id = repo_.InsertProduct(tx, p);
-  if (!in.images.empty()) repo_.ReplaceImages(tx, p.id, in.images);
+  repo_.InsertImages(tx, p.id, in.images);
+  int image_position = 0;
+  for (const auto& img : in.images) {
+    p.images.push_back({.product_id = p.id, .url = img.url, .alt = img.alt, .position = image_position++});
+  }
   int position = 0;
   for (const auto& vin : in.variants) {
     Variant v;
@@ -405,10 +416,13 @@ Result<std::int64_t> CatalogService::InsertProduct(db::Tx& tx, const ProductInpu
     v.position = position++;
     v.on_hand = vin.stock;
     v.low_stock_threshold = vin.low_stock_threshold;
-    repo_.InsertVariant(tx, v, p.created_at);
+    v.id = repo_.InsertVariant(tx, v, p.created_at);
+    p.variants.push_back(std::move(v));
   }
   EMP_TRY(Audit(tx, actor, "product.create", "product", p.id, {{"slug", p.slug}}));
-  EMP_TRY(Reindex(tx, p.id, &categories));
+  // The product as just written is at hand: its search document needs no read-back (the seed
+  // inserts 100,000 of them).
+  if (indexer_) EMP_TRY(indexer_->Insert(tx, BuildSearchDocument(p, categories)));
   return p.id;
 }
 

@@ -132,8 +132,9 @@ class CatalogService {
                boost::json::object details);
   Result<std::int64_t> InsertProduct(db::Tx& tx, const ProductInput& in, const Actor& actor,
                                      const std::map<std::int64_t, Category>& categories);
+  /// `check_sku`: look the SKU up (one statement); InsertProduct checks all its SKUs at once instead.
   Status ValidateVariant(db::Tx& tx, const VariantInput& in, std::int64_t except_id, const std::string& currency,
-                         const std::string& field);
+                         const std::string& field, bool check_sku = true);
   /// Recomputes the product's price/stock columns and pushes its search document.
   Status Refresh(db::Tx& tx, std::int64_t product_id);
   /// After available stock moved by `available_delta_sign` × quantity on each line: publishes the

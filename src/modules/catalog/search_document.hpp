@@ -39,6 +39,9 @@ class SearchIndexer {
   virtual ~SearchIndexer() = default;
   /// Inserts or replaces the product's document. Called inside the catalog's write transaction.
   virtual Status Upsert(db::Tx& tx, const SearchDocument& doc) = 0;
+  /// The document of a product created in this transaction (nothing to replace: an indexer may skip
+  /// its deletes). Defaults to Upsert.
+  virtual Status Insert(db::Tx& tx, const SearchDocument& doc) { return Upsert(tx, doc); }
   /// Removes it (soft delete). Called inside the catalog's write transaction.
   virtual Status Remove(db::Tx& tx, std::int64_t product_id) = 0;
 };

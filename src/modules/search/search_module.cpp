@@ -186,12 +186,8 @@ class SearchIndexerImpl final : public catalog::SearchIndexer {
 
   // Driver exceptions propagate to the caller's Database::Write, which rolls back, retries transient
   // failures and translates the rest.
-  Status Upsert(db::Tx& tx, const catalog::SearchDocument& doc) override {
-    if (doc.product_id <= 0) return Error::Internal("search document without a product id");
-    repository_.Upsert(tx, doc);
-    repository_.AddTerms(tx, VocabularyOf(doc, Compounds(doc.name + " " + doc.brand)));
-    return OkStatus();
-  }
+  Status Upsert(db::Tx& tx, const catalog::SearchDocument& doc) override { return Write(tx, doc, false); }
+  Status Insert(db::Tx& tx, const catalog::SearchDocument& doc) override { return Write(tx, doc, true); }
 
   Status Remove(db::Tx& tx, std::int64_t product_id) override {
     repository_.Remove(tx, product_id);
@@ -199,6 +195,13 @@ class SearchIndexerImpl final : public catalog::SearchIndexer {
   }
 
  private:
+  Status Write(db::Tx& tx, const catalog::SearchDocument& doc, bool fresh) {
+    if (doc.product_id <= 0) return Error::Internal("search document without a product id");
+    repository_.Upsert(tx, doc, fresh);
+    repository_.AddTerms(tx, VocabularyOf(doc, Compounds(doc.name + " " + doc.brand)));
+    return OkStatus();
+  }
+
   const SearchRepository& repository_;
 };
 

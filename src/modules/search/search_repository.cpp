@@ -175,7 +175,7 @@ void BindFilter(soci::statement& st, FilterValues& v, const SearchFilter& f) {
 
 }  // namespace
 
-void SearchRepository::Upsert(db::Tx& tx, const catalog::SearchDocument& doc) const {
+void SearchRepository::Upsert(db::Tx& tx, const catalog::SearchDocument& doc, bool fresh) const {
   long long id = doc.product_id, category_id = doc.category_id, min_price = doc.min_price, max_price = doc.max_price,
             popularity = doc.popularity, created_at = doc.created_at;
   long long exclusive_until = doc.exclusive_until.value_or(0);
@@ -212,7 +212,7 @@ void SearchRepository::Upsert(db::Tx& tx, const catalog::SearchDocument& doc) co
   st.define_and_bind();
   st.execute(true);
 
-  tx.sql << kDeleteCategories, soci::use(id, "id");
+  if (!fresh) tx.sql << kDeleteCategories, soci::use(id, "id");
   std::vector<long long> path(doc.category_path.begin(), doc.category_path.end());
   if (doc.category_id != 0) path.push_back(doc.category_id);
   std::sort(path.begin(), path.end());
@@ -228,7 +228,7 @@ void SearchRepository::Upsert(db::Tx& tx, const catalog::SearchDocument& doc) co
   }
 
   if (dialect_ == db::Dialect::kSqlite) {
-    tx.sql << kDeleteFts, soci::use(id, "id");
+    if (!fresh) tx.sql << kDeleteFts, soci::use(id, "id");
     tx.sql << kInsertFts, soci::use(id, "id"), soci::use(doc.name, "name"), soci::use(compounds, "compounds"),
         soci::use(doc.brand, "brand"), soci::use(doc.category_names, "category_names"),
         soci::use(doc.variant_text, "variant_text"), soci::use(doc.description, "description");

@@ -36,7 +36,9 @@ class SearchRepository {
  public:
   explicit SearchRepository(db::Dialect dialect) : dialect_(dialect) {}
 
-  void Upsert(db::Tx& tx, const catalog::SearchDocument& doc) const;
+  /// `fresh`: the product has no document, categories or FTS row yet (created in this transaction),
+  /// so the deletes that clear the old ones are skipped.
+  void Upsert(db::Tx& tx, const catalog::SearchDocument& doc, bool fresh = false) const;
   void Remove(db::Tx& tx, std::int64_t product_id) const;
 
   /// Adds words to the vocabulary (and, for new ones, their deletion neighbourhood).
