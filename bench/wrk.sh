@@ -30,5 +30,8 @@ fi
 echo "url: $base$path"
 wrk "${args[@]}" "$base$path"
 if [ -n "${BENCH_PID:-}" ] && [ -r "/proc/$BENCH_PID/status" ]; then
-  awk '/^VmRSS:/ { printf "server_rss_mb: %.1f\n", $2 / 1024 }' "/proc/$BENCH_PID/status"
+  # VmRSS counts SQLite's memory-mapped database pages (file-backed page cache, once per connection's
+  # map); RssAnon is the process's own memory.
+  awk '/^VmRSS:/ { printf "server_rss_mb: %.1f\n", $2 / 1024 }
+       /^RssAnon:/ { printf "server_anon_mb: %.1f\n", $2 / 1024 }' "/proc/$BENCH_PID/status"
 fi

@@ -402,8 +402,9 @@ void Configure(soci::session& sql, const ConnectionInfo& info) {
     sql << "PRAGMA busy_timeout=" + std::to_string(info.timeout_seconds * 1000);
     // SQLite's defaults (a 2,000-page cache, read() for every page) make a 100,000-product catalog
     // spill: a bulk seed slowed from 0.8 to 1.1 ms per product past ~50k. Reads go through a shared
-    // memory map of the file (the OS page cache, not per-connection copies) and each connection keeps
-    // up to 16 MiB of hot pages, allocated only as they are used.
+    // memory map of the file (the OS page cache, not per-connection copies; each connection's map
+    // counts in the process's VmRSS as file pages, RssFile) and each connection keeps up to 16 MiB of
+    // hot pages, allocated only as they are used. Without the map: 59 s for 100k products, with: 48 s.
     sql << "PRAGMA mmap_size=1073741824";
     sql << "PRAGMA cache_size=-16384";
     sql << "PRAGMA temp_store=MEMORY";

@@ -371,7 +371,7 @@ Result<Response> Dispatcher::CallHandler(const Route& route, Request& req, Conte
   if (!cache || req.principal || !CacheableMethod(req.method)) return route.handler(req);
 
   std::string key = CacheKey(req);
-  auto entry = ctx.cached ? ctx.cached : cache->Find(key);
+  auto entry = ctx.cached ? ctx.cached : cache->Find(key, /*claim=*/true);
   if (entry) {
     if (route.options.on_cache_hit) route.options.on_cache_hit(entry->tag);
     return entry->response;

@@ -11,7 +11,7 @@ ResponseCache::Shard& ResponseCache::ShardFor(std::string_view key) const {
   return shards_[std::hash<std::string_view>{}(key) % kShards];
 }
 
-std::shared_ptr<const ResponseCache::Entry> ResponseCache::Find(std::string_view key) const {
+std::shared_ptr<const ResponseCache::Entry> ResponseCache::Find(std::string_view key, bool claim) const {
   if (!enabled()) return nullptr;
   Shard& shard = ShardFor(key);
   std::shared_ptr<const Entry> entry;
@@ -23,7 +23,13 @@ std::shared_ptr<const ResponseCache::Entry> ResponseCache::Find(std::string_view
     if (it == shard.entries.end()) return nullptr;
     entry = it->second;
   }
-  if (entry->generation != generation() || clock_.Now() >= entry->expires_at) return nullptr;
+  if (entry->generation != generation()) return nullptr;  // a local write since: never served
+  const auto now = clock_.Now();
+  if (now < entry->expires_at) return entry;
+  if (now >= entry->expires_at + options_.ttl) return nullptr;  // too old even to bridge a refresh
+  // Expired: the first claiming caller recomputes, the others get this copy meanwhile.
+  if (!claim) return entry->refreshing.load(std::memory_order_acquire) ? entry : nullptr;
+  if (!entry->refreshing.exchange(true, std::memory_order_acq_rel)) return nullptr;
   return entry;
 }
 

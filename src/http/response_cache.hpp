@@ -4,8 +4,10 @@
 // page costs one database read per TTL instead of one per request.
 //
 // Correctness rests on two rules:
-//   - an entry is a hit for at most `ttl` (RESPONSE_CACHE_TTL_MS), which bounds how stale another
-//     instance's (or the worker process's) view can be;
+//   - an entry is fresh for `ttl` (RESPONSE_CACHE_TTL_MS). When it expires, the first request to
+//     find it recomputes it while the others keep getting the expired copy (no stampede of 64
+//     identical searches on the database), for at most one more `ttl`: another instance's (or the
+//     worker process's) writes show here within 2 × ttl;
 //   - Invalidate() makes every entry computed before it a miss at once. The module that owns the
 //     data calls it after each commit that changes what those routes show (catalog writes, stock
 //     moves), so this instance never serves a page older than its own last write. Store() takes the
@@ -46,6 +48,8 @@ class ResponseCache {
     std::int64_t tag = 0;  ///< Request::cache_tag of the request that produced it (e.g. a product id)
     std::uint64_t generation = 0;
     core::TimePoint expires_at;
+    /// Set by the one request that recomputes an expired entry; the others are served this copy.
+    mutable std::atomic<bool> refreshing{false};
   };
 
   ResponseCache(const core::Clock& clock, Options options);
@@ -54,9 +58,12 @@ class ResponseCache {
 
   bool enabled() const { return options_.ttl.count() > 0; }
 
-  /// The entry for `key` if it is still fresh (same generation, not expired); null otherwise.
+  /// The entry for `key` if it may be served: fresh, or expired less than one ttl ago while another
+  /// request is already recomputing it. Null (a miss) when there is none or it was invalidated.
+  /// An expired entry that nobody recomputes yet is a miss too; with `claim`, the caller becomes the
+  /// one that recomputes it (and must Store), so of many callers exactly one gets null.
   /// Thread-safe; takes one shard's mutex for a hash lookup.
-  std::shared_ptr<const Entry> Find(std::string_view key) const;
+  std::shared_ptr<const Entry> Find(std::string_view key, bool claim = false) const;
 
   /// Keeps `response` under `key`, computed while the cache was at `generation` (generation() read
   /// before the handler ran). Does nothing when that generation is already past or the cache is off.

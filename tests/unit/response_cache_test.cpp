@@ -36,7 +36,52 @@ TEST(ResponseCache, KeepsAnAnswerUntilItsTtlRunsOut) {
   clock.Advance(999ms);
   EXPECT_TRUE(cache.Find("/a?"));
   clock.Advance(1ms);
+  EXPECT_FALSE(cache.Find("/a?")) << "expired and nobody recomputes it yet";
+  EXPECT_FALSE(cache.Find("/a?", /*claim=*/true)) << "this caller recomputes it";
+  ASSERT_TRUE(cache.Find("/a?")) << "the others get the expired copy meanwhile";
+  EXPECT_EQ(cache.Find("/a?", true)->response.body, "one");
+
+  clock.Advance(1000ms);  // two TTLs after it was stored: too old even while a refresh runs
   EXPECT_FALSE(cache.Find("/a?"));
+  EXPECT_FALSE(cache.Find("/a?", true));
+
+  cache.Store("/a?", Text("two"), 7, cache.generation());
+  EXPECT_EQ(cache.Find("/a?")->response.body, "two");
+}
+
+// When a hot entry expires under load, one request goes to the database, not all of them.
+TEST(ResponseCache, OneCallerRecomputesAnExpiredEntry) {
+  core::ManualClock clock(1'760'000'000);
+  ResponseCache cache(clock, {.ttl = 1000ms, .max_entries = 100});
+  cache.Store("/search?q=headphones", Text("hits"), 0, cache.generation());
+  clock.Advance(1500ms);
+  std::atomic<int> misses{0}, stale{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 100; ++i) {
+        if (cache.Find("/search?q=headphones", true)) {
+          stale.fetch_add(1);
+        } else {
+          misses.fetch_add(1);
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(misses.load(), 1);
+  EXPECT_EQ(stale.load(), 799);
+}
+
+TEST(ResponseCache, InvalidatedEntryIsNeverServedEvenWhileRecomputed) {
+  core::ManualClock clock(1'760'000'000);
+  ResponseCache cache(clock, {.ttl = 1000ms, .max_entries = 100});
+  cache.Store("/a?", Text("old price"), 0, cache.generation());
+  clock.Advance(1200ms);
+  EXPECT_FALSE(cache.Find("/a?", true));  // claimed
+  cache.Invalidate();                     // and now this instance writes
+  EXPECT_FALSE(cache.Find("/a?"));
+  EXPECT_FALSE(cache.Find("/a?", true));
 }
 
 TEST(ResponseCache, InvalidateTurnsEveryEarlierEntryIntoAMiss) {
