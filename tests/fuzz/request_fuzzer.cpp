@@ -25,6 +25,7 @@
 #include "core/rate_limiter.hpp"
 #include "http/dispatcher.hpp"
 #include "http/metrics.hpp"
+#include "http/response_cache.hpp"
 #include "http/router.hpp"
 #include "http/validation.hpp"
 
@@ -116,7 +117,8 @@ struct World {
     config.rate_limit_user_per_minute = 600;
     config.rate_limit_user_burst = 1'000'000;
     router.Post("/api/v1/products", CreateProduct);
-    router.Get("/api/v1/products/{id}", GetProduct);
+    // Cached like the real catalog route: the cache key is built from the raw path and query.
+    router.Get("/api/v1/products/{id}", GetProduct, {.cache = &cache});
     router.Patch("/api/v1/me", PatchMe, RouteOptions::User());
     router.Get("/api/v1/admin/users/{id}", GetProduct, RouteOptions::Roles({Role::kAdmin}));
     router.Get("/boom", [](Request&) -> Result<Response> { throw std::runtime_error("intentional"); });
@@ -127,6 +129,7 @@ struct World {
   core::Config config;
   core::ManualClock clock;
   std::unique_ptr<core::RateLimiter> limiter;
+  ResponseCache cache{clock, {.ttl = std::chrono::milliseconds(1000), .max_entries = 4096}};
   Metrics metrics;
   Router router;
   FuzzAuthenticator auth;
@@ -214,10 +217,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   World& world = TheWorld();
   Request req = BuildRequest(std::string_view(reinterpret_cast<const char*>(data), size));
   if (ParseTarget(req)) {
-    // Handle() asks IsInline() first in the server; both must agree on any input.
+    // What the server does: the io thread's answer (inline route or cache hit), else the worker's.
     (void)world.dispatcher->IsInline(req);
-    const Response res = world.dispatcher->Handle(req);
+    Request again = req;
+    auto inline_res = world.dispatcher->TryHandleInline(req);
+    const Response res = inline_res ? std::move(*inline_res) : world.dispatcher->Handle(req);
     CheckResponse(req, res);
+    // A request answered 200 from a cacheable route is answered the same way from the cache.
+    if (res.status == 200 && req.route == "/api/v1/products/{id}" && !req.Header("Authorization")) {
+      auto cached = world.dispatcher->TryHandleInline(again);
+      Check(cached.has_value() && cached->status == 200 && cached->body == res.body);
+    }
   } else {
     const Response res =
         world.dispatcher->Reject(req, Error::BadRequest("The request target must be an absolute path."));
