@@ -91,6 +91,11 @@ int main(int argc, char** argv) {
   seed->add_option("--customers", seed_options.customers, "Customers to create")
       ->check(CLI::Range(0, 100'000))
       ->capture_default_str();
+  seed->add_option("--orders", seed_options.orders,
+                   "Orders to place over the last 18 months (cart, card payment, shipment, delivery; some "
+                   "cancelled, refunded or declined)")
+      ->check(CLI::Range(0, 1'000'000))
+      ->capture_default_str();
   seed->add_option("--seed", seed_options.seed, "Random seed: the same seed always gives the same shop")
       ->capture_default_str();
 

@@ -87,6 +87,8 @@ constexpr std::array<std::string_view, 12> kLastNames = {"Lovelace", "Hopper", "
 constexpr std::string_view kAdminEmail = "admin@demo.emporium.test";
 constexpr std::string_view kAdminPassword = "demo-admin-password-2026";
 constexpr std::string_view kCustomerPassword = "demo-customer-password-2026";
+constexpr std::string_view kCourierEmail = "courier@demo.emporium.test";
+constexpr std::string_view kCourierPassword = "demo-courier-password-2026";
 
 std::vector<int> LeafIndexes() {
   std::vector<int> out;
@@ -256,7 +258,13 @@ Result<SeedReport> SeedDemo(catalog::CatalogModule& catalog, auth::AuthModule& a
 
   report.admin_email = std::string(kAdminEmail);
   report.admin_password = std::string(kAdminPassword);
-  EMP_TRY(auth.CreateUser(report.admin_email, report.admin_password, "Demo", "Admin", Role::kAdmin));
+  EMP_ASSIGN(auto admin, auth.CreateUser(report.admin_email, report.admin_password, "Demo", "Admin", Role::kAdmin));
+  report.admin_id = admin.id;
+  report.courier_email = std::string(kCourierEmail);
+  report.courier_password = std::string(kCourierPassword);
+  EMP_ASSIGN(auto courier,
+             auth.CreateUser(report.courier_email, report.courier_password, "Demo", "Courier", Role::kCourier));
+  report.courier_id = courier.id;
   report.customer_password = std::string(kCustomerPassword);
   DemoRandom rng(options.seed);
   for (int c = 0; c < options.customers; ++c) {
@@ -264,7 +272,8 @@ Result<SeedReport> SeedDemo(catalog::CatalogModule& catalog, auth::AuthModule& a
     if (c == 0) report.customer_email = email;
     const std::string first = std::string(rng.Pick(kFirstNames)), last = std::string(rng.Pick(kLastNames));
     EMP_ASSIGN(auto user, auth.CreateUser(email, report.customer_password, first, last, Role::kCustomer));
-    EMP_TRY(auth.CreateAddress(user.id, DemoAddress(rng, first + " " + last)));
+    EMP_ASSIGN(auto address, auth.CreateAddress(user.id, DemoAddress(rng, first + " " + last)));
+    report.customer_accounts.push_back({user.id, address.id});
     ++report.customers;
   }
   return report;
@@ -292,11 +301,29 @@ int RunDemoSeed(const core::Config& config, const SeedOptions& options) {
 
   auto report = SeedDemo(catalog, auth, options);
   if (!report) return fail(report.error());
+  OrderSeedReport orders;
+  if (options.orders > 0) {
+    auto seeded = SeedDemoOrders(**db, config,
+                                 {.orders = options.orders,
+                                  .seed = options.seed,
+                                  .now = clock.NowSeconds(),
+                                  .products = report->products},
+                                 report->customer_accounts, report->admin_id, report->courier_id);
+    if (!seeded) return fail(seeded.error());
+    orders = *seeded;
+  }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::printf("seeded %d categories, %d products (%d variants), %d customers in %.1f s\n", report->categories,
               report->products, report->variants, report->customers, seconds);
+  if (options.orders > 0) {
+    std::printf("seeded %d orders over %d days: %d delivered (%d of them then refunded), %d on their way, "
+                "%d cancelled by the customer, %d declined\n",
+                orders.placed, static_cast<int>((orders.last_at - orders.first_at) / 86400), orders.delivered,
+                orders.refunded, orders.shipped, orders.cancelled, orders.declined);
+  }
   std::printf("demo admin:    %s / %s\n", report->admin_email.c_str(), report->admin_password.c_str());
+  std::printf("demo courier:  %s / %s\n", report->courier_email.c_str(), report->courier_password.c_str());
   if (!report->customer_email.empty()) {
     std::printf("demo customer: %s / %s\n", report->customer_email.c_str(), report->customer_password.c_str());
   }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/config.hpp"
+#include "app/seed_orders.hpp"
 #include "core/error.hpp"
 #include "modules/auth/auth_module.hpp"
 #include "modules/catalog/catalog_module.hpp"
@@ -21,6 +22,7 @@ struct SeedOptions {
   int customers = 20;
   std::uint64_t seed = 42;
   int batch_size = 1000;  ///< products per transaction
+  int orders = 0;         ///< order history over the last 18 months (RunDemoSeed; see seed_orders.hpp)
 };
 
 struct SeedReport {
@@ -30,6 +32,9 @@ struct SeedReport {
   int customers = 0;
   std::string admin_email, admin_password;
   std::string customer_email, customer_password;  ///< the first demo customer
+  std::string courier_email, courier_password;    ///< the demo courier (delivers the demo orders)
+  std::int64_t admin_id = 0, courier_id = 0;
+  std::vector<DemoCustomer> customer_accounts;     ///< every demo customer with their address
 };
 
 /// Small, fast, deterministic PRNG (SplitMix64): the same seed gives the same shop on every machine.
