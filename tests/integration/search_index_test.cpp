@@ -233,6 +233,26 @@ TEST_F(SearchTest, FacetCountsEqualFilteredResultCounts) {
     q.min_rating_x100 = r.min_x100;
     EXPECT_EQ(Find(q).total, r.count) << r.min_x100;
   }
+
+  // A ranked search counts its facets from its one pass over the matches; the other sorts count
+  // them in SQL. Both must agree.
+  SearchQuery by_price = base;
+  by_price.sort = SortOrder::kPriceAsc;
+  const auto counted_in_sql = Find(by_price);
+  EXPECT_EQ(counted_in_sql.total, page.total);
+  ASSERT_EQ(counted_in_sql.facets.categories.size(), page.facets.categories.size());
+  for (std::size_t i = 0; i < page.facets.categories.size(); ++i) {
+    EXPECT_EQ(counted_in_sql.facets.categories[i].category_id, page.facets.categories[i].category_id);
+    EXPECT_EQ(counted_in_sql.facets.categories[i].count, page.facets.categories[i].count);
+  }
+  ASSERT_EQ(counted_in_sql.facets.price_ranges.size(), page.facets.price_ranges.size());
+  for (std::size_t i = 0; i < page.facets.price_ranges.size(); ++i) {
+    EXPECT_EQ(counted_in_sql.facets.price_ranges[i].count, page.facets.price_ranges[i].count);
+  }
+  ASSERT_EQ(counted_in_sql.facets.ratings.size(), page.facets.ratings.size());
+  for (std::size_t i = 0; i < page.facets.ratings.size(); ++i) {
+    EXPECT_EQ(counted_in_sql.facets.ratings[i].count, page.facets.ratings[i].count);
+  }
 }
 
 TEST_F(SearchTest, HostileQueriesAnswer200Or422AndNeverFail) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <map>
 
 #include "db/rows.hpp"
 #include "modules/search/search_text.hpp"
@@ -99,6 +100,23 @@ KeysetSort KeysetFor(SortOrder sort) {
           "ORDER BY d.created_at DESC, d.product_id DESC LIMIT :limit"};
 }
 
+// MatchAll: the category path rides along as a list, so the category facet needs no second pass.
+constexpr const char* kMatchAllHeadSqlite =
+    "SELECT d.product_id, d.min_price, d.rating_x100, "
+    "(SELECT group_concat(c.category_id) FROM search_categories c WHERE c.product_id = d.product_id) ";
+constexpr const char* kMatchAllHeadMariaDb =
+    "SELECT d.product_id, d.min_price, d.rating_x100, "
+    "(SELECT GROUP_CONCAT(c.category_id) FROM search_categories c WHERE c.product_id = d.product_id) ";
+constexpr const char* kMatchAllOrderSqlite =
+    "ORDER BY CASE WHEN d.name_key = :exact THEN 0 ELSE 1 END, "
+    "bm25(search_fts, 10.0, 8.0, 4.0, 2.0, 2.0, 1.0), d.product_id";
+constexpr const char* kMatchAllOrderMariaDb =
+    "ORDER BY CASE WHEN d.name_key = :exact THEN 0 ELSE 1 END, "
+    "(MATCH (d.name, d.compounds) AGAINST (:match_name IN BOOLEAN MODE) * 5 + "
+    "MATCH (d.name, d.compounds, d.brand, d.category_names, d.variant_text, d.description) "
+    "AGAINST (:match_all IN BOOLEAN MODE)) DESC, d.product_id";
+constexpr const char* kByIds = "FROM search_documents d WHERE d.product_id IN ";
+
 constexpr const char* kCountsHead =
     "SELECT COUNT(*), "
     "COUNT(CASE WHEN d.min_price < 1000 THEN 1 END), "
@@ -172,6 +190,61 @@ void BindFilter(soci::statement& st, FilterValues& v, const SearchFilter& f) {
   st.exchange(soci::use(v.min_rating, "min_rating"));
   if (f.category_id) st.exchange(soci::use(v.category_id, "category_id"));
 }
+
+// The kColumns of one search_documents row, bound as into() targets of a statement.
+struct DocumentRow {
+  long long id = 0, category_id = 0, min_price = 0, max_price = 0, popularity = 0, exclusive_until = 0,
+            created_at = 0;
+  int in_stock = 0, rating_x100 = 0, rating_count = 0;
+  soci::indicator exclusive_ind = soci::i_null;
+  std::string name, slug, description, brand, category_names, variant_text, currency, status, image_url;
+
+  void BindTo(soci::statement& st) {
+    st.exchange(soci::into(id));
+    st.exchange(soci::into(name));
+    st.exchange(soci::into(slug));
+    st.exchange(soci::into(description));
+    st.exchange(soci::into(brand));
+    st.exchange(soci::into(category_id));
+    st.exchange(soci::into(category_names));
+    st.exchange(soci::into(variant_text));
+    st.exchange(soci::into(min_price));
+    st.exchange(soci::into(max_price));
+    st.exchange(soci::into(currency));
+    st.exchange(soci::into(in_stock));
+    st.exchange(soci::into(rating_x100));
+    st.exchange(soci::into(rating_count));
+    st.exchange(soci::into(popularity));
+    st.exchange(soci::into(status));
+    st.exchange(soci::into(exclusive_until, exclusive_ind));
+    st.exchange(soci::into(image_url));
+    st.exchange(soci::into(created_at));
+  }
+
+  catalog::SearchDocument Document() const {
+    catalog::SearchDocument d;
+    d.product_id = id;
+    d.name = name;
+    d.slug = slug;
+    d.description = description;
+    d.brand = brand;
+    d.category_id = category_id;
+    d.category_names = category_names;
+    d.variant_text = variant_text;
+    d.min_price = min_price;
+    d.max_price = max_price;
+    d.currency = currency;
+    d.in_stock = in_stock != 0;
+    d.rating_x100 = rating_x100;
+    d.rating_count = rating_count;
+    d.popularity = popularity;
+    d.status = status;
+    if (exclusive_ind == soci::i_ok) d.exclusive_until = exclusive_until;
+    d.image_url = image_url;
+    d.created_at = created_at;
+    return d;
+  }
+};
 
 }  // namespace
 
@@ -298,32 +371,9 @@ std::vector<catalog::SearchDocument> SearchRepository::Find(db::Tx& tx, const Se
   long long key1 = position.after_key.value_or(0), key2 = key1, after_id = position.after_id;
   int limit_value = limit, offset = position.offset;
 
-  long long id = 0, category_id = 0, min_price = 0, max_price = 0, popularity = 0, exclusive_until = 0,
-            created_at = 0;
-  int in_stock = 0, rating_x100 = 0, rating_count = 0;
-  soci::indicator exclusive_ind = soci::i_null;
-  std::string name, slug, description, brand, category_names, variant_text, currency, status, image_url;
-
   soci::statement st(tx.sql);
-  st.exchange(soci::into(id));
-  st.exchange(soci::into(name));
-  st.exchange(soci::into(slug));
-  st.exchange(soci::into(description));
-  st.exchange(soci::into(brand));
-  st.exchange(soci::into(category_id));
-  st.exchange(soci::into(category_names));
-  st.exchange(soci::into(variant_text));
-  st.exchange(soci::into(min_price));
-  st.exchange(soci::into(max_price));
-  st.exchange(soci::into(currency));
-  st.exchange(soci::into(in_stock));
-  st.exchange(soci::into(rating_x100));
-  st.exchange(soci::into(rating_count));
-  st.exchange(soci::into(popularity));
-  st.exchange(soci::into(status));
-  st.exchange(soci::into(exclusive_until, exclusive_ind));
-  st.exchange(soci::into(image_url));
-  st.exchange(soci::into(created_at));
+  DocumentRow row;
+  row.BindTo(st);
   BindFilter(st, values, filter);
   if (relevance) {
     st.exchange(soci::use(values.exact, "exact"));
@@ -344,28 +394,76 @@ std::vector<catalog::SearchDocument> SearchRepository::Find(db::Tx& tx, const Se
   st.execute();
 
   std::vector<catalog::SearchDocument> out;
+  while (st.fetch()) out.push_back(row.Document());
+  return out;
+}
+
+std::vector<MatchRow> SearchRepository::MatchAll(db::Tx& tx, const SearchFilter& filter) const {
+  const bool sqlite = dialect_ == db::Dialect::kSqlite;
+  const std::string sql = std::string(sqlite ? kMatchAllHeadSqlite : kMatchAllHeadMariaDb) +
+                          FromWhere(dialect_, filter) + (sqlite ? kMatchAllOrderSqlite : kMatchAllOrderMariaDb);
+  FilterValues values(filter);
+  long long id = 0, min_price = 0;
+  int rating_x100 = 0;
+  std::string categories;
+  soci::indicator categories_ind = soci::i_null;
+  soci::statement st(tx.sql);
+  st.exchange(soci::into(id));
+  st.exchange(soci::into(min_price));
+  st.exchange(soci::into(rating_x100));
+  st.exchange(soci::into(categories, categories_ind));
+  BindFilter(st, values, filter);
+  st.exchange(soci::use(values.exact, "exact"));
+  if (!sqlite) {
+    st.exchange(soci::use(values.match_name, "match_name"));
+    st.exchange(soci::use(values.match_all, "match_all"));
+  }
+  st.alloc();
+  st.prepare(sql);
+  st.define_and_bind();
+  st.execute();
+  std::vector<MatchRow> out;
   while (st.fetch()) {
-    catalog::SearchDocument d;
-    d.product_id = id;
-    d.name = name;
-    d.slug = slug;
-    d.description = description;
-    d.brand = brand;
-    d.category_id = category_id;
-    d.category_names = category_names;
-    d.variant_text = variant_text;
-    d.min_price = min_price;
-    d.max_price = max_price;
-    d.currency = currency;
-    d.in_stock = in_stock != 0;
-    d.rating_x100 = rating_x100;
-    d.rating_count = rating_count;
-    d.popularity = popularity;
-    d.status = status;
-    if (exclusive_ind == soci::i_ok) d.exclusive_until = exclusive_until;
-    d.image_url = image_url;
-    d.created_at = created_at;
-    out.push_back(std::move(d));
+    MatchRow r{id, min_price, rating_x100, {}};
+    if (categories_ind == soci::i_ok) {
+      std::int64_t value = 0;
+      for (char c : categories) {
+        if (c >= '0' && c <= '9') {
+          value = value * 10 + (c - '0');
+        } else if (value != 0) {
+          r.categories.push_back(value);
+          value = 0;
+        }
+      }
+      if (value != 0) r.categories.push_back(value);
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<catalog::SearchDocument> SearchRepository::FindByIds(db::Tx& tx,
+                                                                 const std::vector<std::int64_t>& ids) const {
+  std::vector<catalog::SearchDocument> out;
+  if (ids.empty()) return out;
+  const std::string sql = std::string(kColumns) + kByIds + db::NamedList("i", ids.size());
+  std::vector<long long> bound(ids.begin(), ids.end());
+  soci::statement st(tx.sql);
+  DocumentRow row;
+  row.BindTo(st);
+  for (std::size_t i = 0; i < bound.size(); ++i) st.exchange(soci::use(bound[i], "i" + std::to_string(i)));
+  st.alloc();
+  st.prepare(sql);
+  st.define_and_bind();
+  st.execute();
+  std::map<std::int64_t, catalog::SearchDocument> by_id;
+  while (st.fetch()) {
+    auto d = row.Document();
+    by_id.emplace(d.product_id, std::move(d));
+  }
+  out.reserve(ids.size());
+  for (auto id : ids) {
+    if (auto it = by_id.find(id); it != by_id.end()) out.push_back(std::move(it->second));
   }
   return out;
 }

@@ -32,6 +32,14 @@ struct PagePosition {
   std::int64_t after_id = 0;
 };
 
+/// One match of a ranked search, with what the facets need (MatchAll).
+struct MatchRow {
+  std::int64_t product_id = 0;
+  std::int64_t min_price = 0;
+  int rating_x100 = 0;
+  std::vector<std::int64_t> categories;  ///< the product's category and its ancestors
+};
+
 class SearchRepository {
  public:
   explicit SearchRepository(db::Dialect dialect) : dialect_(dialect) {}
@@ -50,6 +58,12 @@ class SearchRepository {
   /// One page (limit rows) in the given order.
   std::vector<catalog::SearchDocument> Find(db::Tx& tx, const SearchFilter& filter, SortOrder sort,
                                             const PagePosition& position, int limit) const;
+  /// Every match of a text filter in relevance order (exact name first, then the engine's score,
+  /// then id), with its price, rating and category path: one pass of the full-text engine gives the
+  /// page, the total and every facet. `filter.match` must not be empty.
+  std::vector<MatchRow> MatchAll(db::Tx& tx, const SearchFilter& filter) const;
+  /// The documents with these ids, in the order of `ids` (absent ones skipped).
+  std::vector<catalog::SearchDocument> FindByIds(db::Tx& tx, const std::vector<std::int64_t>& ids) const;
   /// Total, price buckets and rating buckets over every match of the filter.
   void CountFacets(db::Tx& tx, const SearchFilter& filter, SearchPage& page) const;
   /// Top 20 categories (with ancestors) over every match.
