@@ -7,6 +7,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "core/json_input.hpp"
 #include "core/problem.hpp"
 
 namespace emporium::http {
@@ -113,7 +114,7 @@ Result<boost::json::value> Request::JsonBody() const {
   if (body.find_first_not_of(" \t\r\n") == std::string::npos) return Error::BadRequest("A JSON body is required.");
   boost::system::error_code ec;
   // The default maximum depth (32) bounds recursion on hostile nesting.
-  boost::json::value v = boost::json::parse(body, ec);
+  boost::json::value v = core::ParseClientJson(body, ec);
   if (ec) return Error::BadRequest("Malformed JSON: " + ec.message() + ".");
   return v;
 }

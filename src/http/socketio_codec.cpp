@@ -4,6 +4,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "core/json_input.hpp"
+
 namespace emporium::http::socketio {
 
 namespace json = boost::json;
@@ -103,7 +105,7 @@ Result<Packet> DecodeText(std::string_view text, std::size_t* attachments) {
 
   if (!rest.empty()) {
     boost::system::error_code ec;
-    json::value v = json::parse(rest, ec);
+    json::value v = core::ParseClientJson(rest, ec);
     if (ec) return Malformed("payload is not JSON");
     p.data = std::move(v);
   }

@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "core/clock.hpp"
+#include "core/json_input.hpp"
 #include "core/problem.hpp"
 #include "core/roles.hpp"
 
@@ -18,7 +19,7 @@ constexpr std::size_t kMaxTokenLength = 4096;
 
 std::optional<boost::json::object> ParseObject(std::string_view text) {
   boost::system::error_code ec;
-  auto value = boost::json::parse(text, ec);
+  auto value = core::ParseClientJson(text, ec);
   if (ec || !value.is_object()) return std::nullopt;
   return std::move(value.as_object());
 }
