@@ -153,6 +153,8 @@ struct Dispatcher::Context {
   std::optional<core::RateLimitDecision> rate;
   bool sql_counted = false;
   std::uint64_t sql = 0;
+  /// The route lookup TryHandleInline already made (Run makes it otherwise).
+  std::optional<RouteMatch> match;
   /// A fresh cache entry found by TryHandleInline: Run answers with it instead of the handler.
   std::shared_ptr<const ResponseCache::Entry> cached;
 };
@@ -213,31 +215,41 @@ bool Dispatcher::OriginAllowed(std::string_view origin) const {
   return false;
 }
 
-bool Dispatcher::IsInline(const Request& req) const {
-  const auto match = router_.Match(req.method, req.path);
+namespace {
+
+bool InlineMatch(const RouteMatch& match, bool has_token) {
   if (!match.route) return true;
   const auto& o = match.route->options;
   // A token on a public route triggers the optional authentication, which reads the database.
-  return o.inline_handler && !o.authenticated && o.roles.empty() && BearerToken(req.Header("Authorization")).empty();
+  return o.inline_handler && !o.authenticated && o.roles.empty() && !has_token;
+}
+
+}  // namespace
+
+bool Dispatcher::IsInline(const Request& req) const {
+  return InlineMatch(router_.Match(req.method, req.path), !BearerToken(req.Header("Authorization")).empty());
 }
 
 std::optional<Response> Dispatcher::TryHandleInline(Request& req) {
-  if (IsInline(req)) return Handle(req);
-  if (!CacheableMethod(req.method) || !BearerToken(req.Header("Authorization")).empty()) return std::nullopt;
-  const auto match = router_.Match(req.method, req.path);
-  if (!match.route) return std::nullopt;
+  // One route lookup for the decision and the answer: this runs for every request on an io thread.
+  RouteMatch match = router_.Match(req.method, req.path);
+  const bool has_token = !BearerToken(req.Header("Authorization")).empty();
+  if (InlineMatch(match, has_token)) return HandleWith(req, std::move(match), nullptr);
+  if (!CacheableMethod(req.method) || has_token) return std::nullopt;
   const auto& o = match.route->options;
   if (!o.cache || o.authenticated || !o.roles.empty()) return std::nullopt;
   if (limiter_ && o.rate_limited && !limiter_->InProcess()) return std::nullopt;
   auto entry = o.cache->Find(CacheKey(req));
   if (!entry) return std::nullopt;
-  return HandleWith(req, std::move(entry));
+  return HandleWith(req, std::move(match), std::move(entry));
 }
 
-Response Dispatcher::Handle(Request& req) { return HandleWith(req, nullptr); }
+Response Dispatcher::Handle(Request& req) { return HandleWith(req, std::nullopt, nullptr); }
 
-Response Dispatcher::HandleWith(Request& req, std::shared_ptr<const ResponseCache::Entry> cached) {
+Response Dispatcher::HandleWith(Request& req, std::optional<RouteMatch> match,
+                                std::shared_ptr<const ResponseCache::Entry> cached) {
   Context ctx;
+  ctx.match = std::move(match);
   ctx.cached = std::move(cached);
   ctx.instance = EncodePath(req.path);
   AssignRequestId(req);
@@ -281,7 +293,7 @@ Response Dispatcher::Reject(Request& req, const Error& error, int status_overrid
 }
 
 Response Dispatcher::Run(Request& req, Context& ctx) {
-  RouteMatch match = router_.Match(req.method, req.path);
+  RouteMatch match = ctx.match ? std::move(*ctx.match) : router_.Match(req.method, req.path);
 
   if (!match.route && req.method == Method::kOptions && !match.allowed.empty()) {
     Response res(204, "", "");

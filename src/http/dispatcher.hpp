@@ -77,7 +77,7 @@ class Dispatcher {
  private:
   struct Context;
 
-  Response HandleWith(Request& req, std::shared_ptr<const ResponseCache::Entry> cached);
+  Response HandleWith(Request& req, std::optional<RouteMatch> match, std::shared_ptr<const ResponseCache::Entry> cached);
   Response Run(Request& req, Context& ctx);
   Result<Response> CallHandler(const Route& route, Request& req, Context& ctx);
   void Finish(Request& req, Response& res, Context& ctx);
