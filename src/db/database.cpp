@@ -14,7 +14,9 @@
 #include <thread>
 
 #include "core/log.hpp"
+#include "db/sqlite_statement_cache.hpp"
 #include "db/statement_counter.hpp"
+#include "db/wal_checkpointer.hpp"
 
 namespace emporium::db {
 namespace {
@@ -405,6 +407,7 @@ void Configure(soci::session& sql, const ConnectionInfo& info) {
   UncountedScope uncounted;
   if (info.dialect == Dialect::kSqlite) {
     auto* backend = static_cast<soci::sqlite3_session_backend*>(sql.get_backend());
+    EnableStatementCache(backend->conn_);
     // Extended codes tell a UNIQUE (2067) from a FOREIGN KEY (787) violation without parsing text.
     sqlite3_extended_result_codes(backend->conn_, 1);
     std::string mode;
@@ -559,6 +562,16 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& url, int poo
     }
   } catch (const std::exception& e) {
     return Error::Unavailable("Cannot open the database " + ci.display + ": " + SafeErrorText(e));
+  }
+  if (sqlite && ci.sqlite_path != ":memory:") {
+    // Now that the sessions have created the file and switched it to WAL.
+    auto checkpointer = WalCheckpointer::Start(ci.sqlite_path);
+    if (!checkpointer) return std::move(checkpointer).error();
+    db->checkpointer_ = std::move(checkpointer).value();
+    for (int i = 0; i < size; ++i) {
+      auto* backend = static_cast<soci::sqlite3_session_backend*>(db->pool_->at(static_cast<std::size_t>(i)).get_backend());
+      db->checkpointer_->Attach(backend->conn_);
+    }
   }
   Log()->info("{\"event\":\"db_open\",\"url\":\"" + core::JsonEscape(ci.display) +
               "\",\"pool\":" + std::to_string(size) + "}");

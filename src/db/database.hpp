@@ -29,6 +29,8 @@ class connection_pool;
 
 namespace emporium::db {
 
+class WalCheckpointer;
+
 enum class Dialect { kSqlite, kMariaDb };
 
 /// A parsed DATABASE_URL.
@@ -151,6 +153,9 @@ class Database {
 
   ConnectionInfo info_;
   int pool_size_;
+  /// SQLite files: checkpoints the log off the committing threads. Declared before pool_ so that it
+  /// outlives the connections attached to it.
+  std::unique_ptr<WalCheckpointer> checkpointer_;
   std::unique_ptr<soci::connection_pool> pool_;
   std::atomic<int> in_use_{0};
   /// SQLite allows one writer at a time. Writers of this process queue on this mutex and wake the

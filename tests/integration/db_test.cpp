@@ -3,11 +3,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <latch>
 #include <thread>
 
 #include "db/database.hpp"
 #include "db/migrator.hpp"
+#include "db/sqlite_statement_cache.hpp"
 #include "db/statement_counter.hpp"
 #include "support/test_database.hpp"
 
@@ -391,6 +393,121 @@ TEST(Database, StatementCounterCountsTheCallbacksStatementsOnTheCurrentThread) {
   EXPECT_EQ(StatementCounter::Count(), 3u) << "another thread's statements are its own";
   EXPECT_EQ(CountItems(*db), 1);
   EXPECT_EQ(StatementCounter::Count(), 4u);
+}
+
+// ---- the SQLite prepared-statement cache (src/db/sqlite_statement_cache.*) ----------------------
+
+TEST(SqliteStatementCache, ARepeatedStatementIsCompiledOnceAndSeesItsNewBindings) {
+  if (OnMariaDb()) GTEST_SKIP() << "SQLite only: SOCI's MySQL backend does not prepare statements";
+  auto db = OpenWithTables(1);
+  ASSERT_TRUE(db->Write([](Tx& tx) -> Status {
+    for (long long id = 1; id <= 20; ++id) EMP_TRY(InsertItem(tx, id, "item " + std::to_string(id), id * 10));
+    return OkStatus();
+  }));
+  const StatementCacheStats before = GetStatementCacheStats();
+  for (long long id = 1; id <= 20; ++id) EXPECT_EQ(Qty(*db, id), id * 10);
+  const StatementCacheStats after = GetStatementCacheStats();
+  // 20 × (BEGIN, SELECT, COMMIT): the first BEGIN and SELECT compile, everything else is reused.
+  EXPECT_GE(after.hits - before.hits, 58u);
+  EXPECT_LE(after.misses - before.misses, 2u);
+}
+
+TEST(SqliteStatementCache, AStatementLeftMidResultDoesNotKeepItsSnapshot) {
+  if (OnMariaDb()) GTEST_SKIP() << "SQLite only";
+  auto db = OpenWithTables(1);
+  ASSERT_TRUE(db->Write([](Tx& tx) -> Status {
+    EMP_TRY(InsertItem(tx, 1, "mug", 1));
+    return InsertItem(tx, 2, "cup", 2);
+  }));
+  // Two rows match, SOCI reads the first and finalizes: the kept statement must be reset, or the
+  // connection would stay inside that read and never see later commits.
+  auto first = [&] {
+    return db->ReadStatement([](Tx& tx) -> Result<long long> {
+      long long qty = 0;
+      tx.sql << "SELECT qty FROM dbtest_items ORDER BY id", soci::into(qty);
+      return qty;
+    });
+  };
+  ASSERT_EQ(*first(), 1);
+  auto other = OpenAgain(db);
+  ASSERT_TRUE(other);
+  ASSERT_TRUE(other->Write([](Tx& tx) -> Status {
+    tx.sql << "UPDATE dbtest_items SET qty = 5 WHERE id = 1";
+    return OkStatus();
+  }));
+  EXPECT_EQ(*first(), 5);
+  EXPECT_EQ(Qty(*db, 1), 5);
+}
+
+TEST(SqliteStatementCache, AKeptStatementFollowsASchemaChangeAndSurvivesAConstraintError) {
+  if (OnMariaDb()) GTEST_SKIP() << "SQLite only";
+  auto db = OpenWithTables(1);
+  ASSERT_TRUE(db->Write([](Tx& tx) { return InsertItem(tx, 1, "mug", 1); }));
+  ASSERT_EQ(Qty(*db, 1), 1);
+  auto other = OpenAgain(db);
+  ASSERT_TRUE(other->Write([](Tx& tx) -> Status {
+    tx.sql << "ALTER TABLE dbtest_items ADD COLUMN colour TEXT NULL";
+    tx.sql << "UPDATE dbtest_items SET qty = 3, colour = 'red' WHERE id = 1";
+    return OkStatus();
+  }));
+  EXPECT_EQ(Qty(*db, 1), 3) << "the kept SELECT is recompiled for the new schema on its next step";
+
+  // The same INSERT text fails (duplicate name), then is reused and succeeds.
+  auto failed = db->Write([](Tx& tx) { return InsertItem(tx, 2, "mug", 2); });
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code, ErrorCode::kConflict);
+  ASSERT_TRUE(db->Write([](Tx& tx) { return InsertItem(tx, 2, "cup", 2); }));
+  EXPECT_EQ(Qty(*db, 2), 2);
+  EXPECT_EQ(CountItems(*db), 2);
+}
+
+TEST(SqliteStatementCache, KeepsABoundedNumberPerConnectionAndFinalizesThemOnClose) {
+  if (OnMariaDb()) GTEST_SKIP() << "SQLite only";
+  const std::uint64_t kept_before = GetStatementCacheStats().kept;
+  {
+    auto db = OpenWithTables(1);
+    ASSERT_TRUE(db->Read([](Tx& tx) -> Status {
+      for (int i = 0; i < 400; ++i) {
+        int n = 0;
+        tx.sql << "SELECT " + std::to_string(i) + " + COUNT(*) FROM dbtest_items", soci::into(n);
+        EXPECT_EQ(n, i);
+      }
+      return OkStatus();
+    }));
+    const std::uint64_t kept = GetStatementCacheStats().kept - kept_before;
+    EXPECT_GT(kept, 100u);
+    EXPECT_LE(kept, 256u);
+  }
+  EXPECT_EQ(GetStatementCacheStats().kept, kept_before) << "closing the database finalized its statements";
+}
+
+TEST(WalCheckpointer, CopiesTheLogIntoTheDatabaseFileOffTheCommittingThreads) {
+  if (OnMariaDb()) GTEST_SKIP() << "SQLite only";
+  auto db = OpenWithTables(2);
+  auto info = ConnectionInfo::Parse(db.url());
+  ASSERT_TRUE(info);
+  const auto file_size = [&] { return std::filesystem::file_size(info->sqlite_path); };
+  const auto before = file_size();
+  // About 1,500 pages of log in small commits: past the 1,000-page threshold. The connections do not
+  // checkpoint by themselves any more (the hook replaces SQLite's automatic checkpoint), so the
+  // database file grows only if the checkpointer thread copies the log into it.
+  const std::string payload(2000, 'x');
+  for (int batch = 0; batch < 30; ++batch) {
+    ASSERT_TRUE(db->Write([&](Tx& tx) -> Status {
+      for (int i = 0; i < 100; ++i) {
+        const long long id = batch * 100 + i;
+        const std::string name = payload + std::to_string(id);
+        EMP_TRY(InsertItem(tx, id, name, id));
+      }
+      return OkStatus();
+    }));
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (file_size() < before + 4'000'000 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_GE(file_size(), before + 4'000'000) << "the log was checkpointed into the database file";
+  EXPECT_EQ(CountItems(*db), 3000);
 }
 
 TEST(Database, PoolStatsShowTheSessionInUseDuringATransaction) {

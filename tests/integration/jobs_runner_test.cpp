@@ -506,9 +506,14 @@ TEST_F(JobsRunner, TwoRunnersRunEveryJobExactlyOnce) {
   std::unordered_map<std::int64_t, int> runs;
   std::unordered_map<std::string, int> per_runner;
   auto handler = [&](const Job& job) -> Status {
-    std::lock_guard lock(mutex);
-    ++runs[job.id];
-    ++per_runner[*job.locked_by];
+    {
+      std::lock_guard lock(mutex);
+      ++runs[job.id];
+      ++per_runner[*job.locked_by];
+    }
+    // A job that takes a moment, as real ones do: without it one runner can drain the whole queue
+    // before the other's first claim gets the SQLite write lock, and nothing would be shared.
+    if (test::TestDialect() == db::Dialect::kSqlite) std::this_thread::sleep_for(2ms);
     return OkStatus();
   };
   // Each runner uses 4 workers + a housekeeper: give each "process" a pool that fits.
