@@ -426,6 +426,8 @@ void Configure(soci::session& sql, const ConnectionInfo& info) {
     sql << "PRAGMA mmap_size=1073741824";
     sql << "PRAGMA cache_size=-16384";
     sql << "PRAGMA temp_store=MEMORY";
+    // After a burst the log is started over at this size rather than kept at its largest.
+    sql << "PRAGMA journal_size_limit=67108864";
   } else {
     sql << "SET time_zone = '+00:00'";
     sql << "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED";
@@ -565,7 +567,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& url, int poo
   }
   if (sqlite && ci.sqlite_path != ":memory:") {
     // Now that the sessions have created the file and switched it to WAL.
-    auto checkpointer = WalCheckpointer::Start(ci.sqlite_path);
+    auto checkpointer = WalCheckpointer::Start(ci.sqlite_path, db->sqlite_writer_);
     if (!checkpointer) return std::move(checkpointer).error();
     db->checkpointer_ = std::move(checkpointer).value();
     for (int i = 0; i < size; ++i) {

@@ -153,16 +153,17 @@ class Database {
 
   ConnectionInfo info_;
   int pool_size_;
+  /// SQLite allows one writer at a time. Writers of this process queue on this mutex and wake the
+  /// moment the previous one commits, instead of spinning in SQLite's busy handler (which sleeps
+  /// 1–100 ms between attempts and made every contended write slow); other processes on the same
+  /// file (the CLI) are still handled by the busy timeout.
+  /// The checkpointer takes it too (declared first, destroyed last).
+  std::mutex sqlite_writer_;
   /// SQLite files: checkpoints the log off the committing threads. Declared before pool_ so that it
   /// outlives the connections attached to it.
   std::unique_ptr<WalCheckpointer> checkpointer_;
   std::unique_ptr<soci::connection_pool> pool_;
   std::atomic<int> in_use_{0};
-  /// SQLite allows one writer at a time. Writers of this process queue on this mutex and wake the
-  /// moment the previous one commits, instead of spinning in SQLite's busy handler (which sleeps
-  /// 1–100 ms between attempts and made every contended write slow); other processes on the same
-  /// file (the CLI) are still handled by the busy timeout.
-  std::mutex sqlite_writer_;
   std::atomic<std::uint64_t> transactions_{0}, retries_{0}, failures_{0};
 };
 

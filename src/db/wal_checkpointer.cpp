@@ -14,9 +14,16 @@ const std::shared_ptr<spdlog::logger>& Log() {
   return logger;
 }
 
+constexpr int kBusyTimeoutMs = 5000;
+constexpr std::chrono::milliseconds kRestartWait{20};
+// The log is started over once it holds this many times the checkpoint threshold: a restart makes
+// writers wait for the readers of the moment, so not on every checkpoint.
+constexpr int kRestartFactor = 4;
+
 }  // namespace
 
-Result<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Start(const std::string& path, int threshold_pages) {
+Result<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Start(const std::string& path, std::mutex& writer_mutex,
+                                                                 int threshold_pages) {
   sqlite3* connection = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &connection, SQLITE_OPEN_READWRITE, nullptr);
   if (rc != SQLITE_OK) {
@@ -24,7 +31,7 @@ Result<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Start(const std::strin
     sqlite3_close(connection);
     return Error::Unavailable("Cannot open the database for checkpoints: " + why);
   }
-  sqlite3_busy_timeout(connection, 5000);
+  sqlite3_busy_timeout(connection, kBusyTimeoutMs);
   // A connection learns that the file is in WAL mode when it first reads it; until then a
   // checkpoint is a no-op that reports "not in WAL mode".
   if (sqlite3_exec(connection, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr) != SQLITE_OK) {
@@ -32,11 +39,11 @@ Result<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Start(const std::strin
     sqlite3_close(connection);
     return Error::Unavailable("Cannot open the database for checkpoints: " + why);
   }
-  return std::unique_ptr<WalCheckpointer>(new WalCheckpointer(connection, threshold_pages));
+  return std::unique_ptr<WalCheckpointer>(new WalCheckpointer(connection, writer_mutex, threshold_pages));
 }
 
-WalCheckpointer::WalCheckpointer(void* connection, int threshold_pages)
-    : connection_(connection), threshold_pages_(threshold_pages), thread_([this] { Run(); }) {}
+WalCheckpointer::WalCheckpointer(void* connection, std::mutex& writer_mutex, int threshold_pages)
+    : connection_(connection), writer_mutex_(&writer_mutex), threshold_pages_(threshold_pages), thread_([this] { Run(); }) {}
 
 WalCheckpointer::~WalCheckpointer() {
   {
@@ -71,6 +78,29 @@ int WalCheckpointer::OnCommit(void* self, void* /*connection*/, const char* /*da
   return SQLITE_OK;
 }
 
+void WalCheckpointer::Checkpoint() {
+  auto* db = static_cast<sqlite3*>(connection_);
+  int log_frames = 0, copied = 0;
+  int rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied);
+  if (rc == SQLITE_OK && log_frames >= kRestartFactor * threshold_pages_) {
+    // The log is copied, but a writer starts it over only when no reader is using it, and with a
+    // pool of connections reading all the time that moment may never come: the log then grows for
+    // ever (1.4 GB in 16 s of checkout load), each new frame extends the file, and every lookup
+    // in it gets slower. RESTART waits for the readers to move to the database file and leaves the
+    // log to be started over by the next writer. It holds the write lock while it waits, so it
+    // holds this process's writer mutex too (writers queue there instead of sleeping in SQLite's
+    // busy handler), and it gives up after kRestartWait if a reader takes longer (next time, then).
+    std::lock_guard writers(*writer_mutex_);
+    sqlite3_busy_timeout(db, static_cast<int>(kRestartWait.count()));
+    rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_RESTART, &log_frames, &copied);
+    sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  }
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+    Log()->warn(R"({{"event":"wal_checkpoint_failed","code":{},"error":"{}"}})", rc,
+                core::JsonEscape(sqlite3_errmsg(db)));
+  }
+}
+
 void WalCheckpointer::Run() {
   std::unique_lock lock(mutex_);
   for (;;) {
@@ -79,13 +109,7 @@ void WalCheckpointer::Run() {
     // Commits made while copying may pass the threshold again and set it once more.
     due_ = false;
     lock.unlock();
-    int log_frames = 0, copied = 0;
-    const int rc = sqlite3_wal_checkpoint_v2(static_cast<sqlite3*>(connection_), nullptr, SQLITE_CHECKPOINT_PASSIVE,
-                                             &log_frames, &copied);
-    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
-      Log()->warn(R"({{"event":"wal_checkpoint_failed","code":{},"error":"{}"}})", rc,
-                  core::JsonEscape(sqlite3_errmsg(static_cast<sqlite3*>(connection_))));
-    }
+    Checkpoint();
     lock.lock();
     ++checkpoints_;
     // While a long read keeps part of the log from being copied, every commit reports a log past

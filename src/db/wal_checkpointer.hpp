@@ -7,9 +7,9 @@
 // spent committing. SQLite's documentation suggests the alternative used here: the connections of a
 // pool report the log's size after each commit (sqlite3_wal_hook, which also turns their automatic
 // checkpoint off) and, past the threshold, wake this thread, which runs a PASSIVE checkpoint on a
-// connection of its own. A passive checkpoint never blocks writers or readers; it copies what no
-// reader still needs, and the next writer restarts the log from the beginning once all of it is
-// copied, as before.
+// connection of its own: it never blocks writers or readers and does the copying and syncing. A
+// RESTART checkpoint follows, under the writer mutex, to let the next writer start the log over
+// (see Checkpoint() for why a passive one alone lets the log grow without bound).
 
 #include <condition_variable>
 #include <memory>
@@ -23,8 +23,10 @@ namespace emporium::db {
 
 class WalCheckpointer {
  public:
-  /// Opens the checkpointer's own connection to `path` and starts its thread.
-  static Result<std::unique_ptr<WalCheckpointer>> Start(const std::string& path, int threshold_pages = 1000);
+  /// Opens the checkpointer's own connection to `path` and starts its thread. `writer_mutex` is the
+  /// one this process's writers hold around their transactions.
+  static Result<std::unique_ptr<WalCheckpointer>> Start(const std::string& path, std::mutex& writer_mutex,
+                                                        int threshold_pages = 1000);
   /// Stops the thread (after a checkpoint in progress) and closes the connection. Connections still
   /// attached must be closed first.
   ~WalCheckpointer();
@@ -36,11 +38,13 @@ class WalCheckpointer {
   long long checkpoints() const;
 
  private:
-  WalCheckpointer(void* connection, int threshold_pages);
+  WalCheckpointer(void* connection, std::mutex& writer_mutex, int threshold_pages);
   static int OnCommit(void* self, void* connection, const char* database, int frames);
   void Run();
+  void Checkpoint();
 
   void* connection_;  // sqlite3*
+  std::mutex* writer_mutex_;
   const int threshold_pages_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;

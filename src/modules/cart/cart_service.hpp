@@ -75,6 +75,7 @@ class CartService {
                                           const std::optional<std::string>& code,
                                           std::optional<std::string>& code_error);
   Result<CartView> BuildView(db::Tx& tx, std::int64_t user_id, const Cart& cart);
+  Result<CartView> ViewAfterWrite(std::int64_t user_id, const Cart& cart);
   /// Every line priced for an order, or why the cart cannot be ordered as it is.
   Result<std::vector<pricing::PriceLine>> CheckoutLines(const std::vector<CartLine>& lines,
                                                         const std::string& currency) const;
