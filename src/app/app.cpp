@@ -268,6 +268,12 @@ int App::Serve() {
                                            RealtimeOptionsFrom(c)));
   server.Mount(http::MakeSocketIoEndpoint(*parts_->hub, parts_->auth->authenticator(), *parts_->rooms,
                                           RealtimeOptionsFrom(c)));
+  if (parts_->db->dialect() == db::Dialect::kSqlite && parts_->db->info().sqlite_path != ":memory:") {
+    // Reads of an embedded database take microseconds: routes marked inline_read are answered on
+    // the io thread, each with a connection of its own, instead of being handed to a worker.
+    server.OnIoThreadStart([db = parts_->db.get()] { db->OpenThreadSession(); });
+    parts_->dispatcher->EnableInlineReads();
+  }
   parts_->serving.store(&server);
   auto port = server.Listen();
   if (!port) {

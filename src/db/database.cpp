@@ -502,9 +502,28 @@ Result<ConnectionInfo> ConnectionInfo::Parse(const std::string& url) {
 
 // ---- Database ----------------------------------------------------------------------------------
 
+namespace {
+
+// The connection OpenThreadSession gave this thread, and the Database it belongs to (by id, never
+// by address: a later Database may reuse a destroyed one's address).
+struct ThreadSession {
+  std::uint64_t database_id = 0;
+  soci::session* session = nullptr;
+};
+thread_local ThreadSession t_thread_session;
+std::atomic<std::uint64_t> next_database_id{1};
+
+}  // namespace
+
 class Database::Lease {
  public:
-  explicit Lease(Database& db) : db_(db) {
+  /// Reads take the thread's own session when it has one for this Database; everything else leases.
+  Lease(Database& db, bool read) : db_(db) {
+    if (read && t_thread_session.database_id == db.id_) {
+      own_ = t_thread_session.session;
+      ok_ = true;
+      return;
+    }
     ok_ = db.pool_->try_lease(pos_, kLeaseTimeoutMs);
     if (ok_) db.in_use_.fetch_add(1, std::memory_order_relaxed);
   }
@@ -513,16 +532,18 @@ class Database::Lease {
   Lease& operator=(const Lease&) = delete;
 
   explicit operator bool() const { return ok_; }
-  soci::session& session() { return db_.pool_->at(pos_); }
+  soci::session& session() { return own_ != nullptr ? *own_ : db_.pool_->at(pos_); }
   void Release() {
     if (!ok_) return;
     ok_ = false;
+    if (own_ != nullptr) return;
     db_.in_use_.fetch_sub(1, std::memory_order_relaxed);
     db_.pool_->give_back(pos_);
   }
 
  private:
   Database& db_;
+  soci::session* own_ = nullptr;
   std::size_t pos_ = 0;
   bool ok_ = false;
 };
@@ -530,9 +551,35 @@ class Database::Lease {
 Database::Database(ConnectionInfo info, int pool_size)
     : info_(std::move(info)),
       pool_size_(pool_size),
-      pool_(std::make_unique<soci::connection_pool>(static_cast<std::size_t>(pool_size))) {}
+      pool_(std::make_unique<soci::connection_pool>(static_cast<std::size_t>(pool_size))),
+      id_(next_database_id.fetch_add(1)) {}
 
-Database::~Database() = default;
+Database::~Database() {
+  // The threads' own sessions first, then (members, in reverse order) the pool and the checkpointer.
+  std::lock_guard lock(thread_sessions_mutex_);
+  thread_sessions_.clear();
+}
+
+bool Database::OpenThreadSession() {
+  if (info_.dialect != Dialect::kSqlite || info_.sqlite_path == ":memory:") return false;
+  if (t_thread_session.database_id == id_) return true;
+  auto session = std::make_unique<soci::session>();
+  try {
+    session->open(soci::sqlite3, info_.connect_string);
+    session->set_logger(soci::logger(new CountingLogger));
+    Configure(*session, info_);
+  } catch (const std::exception& e) {
+    Log()->error("{\"event\":\"db_thread_session_failed\",\"error\":\"" + core::JsonEscape(SafeErrorText(e)) + "\"}");
+    return false;
+  }
+  if (checkpointer_) {
+    checkpointer_->Attach(static_cast<soci::sqlite3_session_backend*>(session->get_backend())->conn_);
+  }
+  t_thread_session = {id_, session.get()};
+  std::lock_guard lock(thread_sessions_mutex_);
+  thread_sessions_.push_back(std::move(session));
+  return true;
+}
 
 Result<std::unique_ptr<Database>> Database::Open(const std::string& url, int pool_size) {
   EMP_ASSIGN(ConnectionInfo info, ConnectionInfo::Parse(url));
@@ -611,7 +658,7 @@ Status Database::Run(Mode mode, const std::function<Status(Tx&)>& body) {
       // Taken before the session is leased, so a queued writer does not hold a connection idle.
       std::unique_lock<std::mutex> writer;
       if (sqlite && write) writer = std::unique_lock(sqlite_writer_);
-      Lease lease(*this);
+      Lease lease(*this, !write);
       if (!lease) {
         failures_.fetch_add(1, std::memory_order_relaxed);
         Log()->error(std::string("{\"event\":\"db_pool_exhausted\",\"op\":\"") + op + "\"}");
@@ -683,7 +730,7 @@ Status Database::RunWithoutTransaction(const std::function<Status(Tx&)>& body) {
   ActiveScope active(this);
   std::vector<std::function<void()>> callbacks;
   {
-    Lease lease(*this);
+    Lease lease(*this, false);
     if (!lease) {
       failures_.fetch_add(1, std::memory_order_relaxed);
       return Error::Unavailable("All database connections are busy; try again.");
@@ -712,7 +759,7 @@ Status Database::RunWithoutTransaction(const std::function<Status(Tx&)>& body) {
 }
 
 Status Database::Ping() {
-  Lease lease(*this);
+  Lease lease(*this, false);
   if (!lease) return Error::Unavailable("All database connections are busy.");
   soci::session& sql = lease.session();
   for (int attempt = 1;; ++attempt) {

@@ -126,6 +126,13 @@ class Database {
   /// Checks a pooled connection answers (for /readyz).
   Status Ping();
 
+  /// SQLite only (false otherwise): gives the calling thread a connection of its own, which its
+  /// Read and ReadStatement calls use from then on instead of leasing one from the pool. For the
+  /// io threads that answer quick reads themselves (http::RouteOptions::inline_read): a thread that
+  /// serves thousands of connections must never queue for a pooled session behind a slow report.
+  /// Writes still lease from the pool. Call once per thread, before the thread reads.
+  bool OpenThreadSession();
+
   /// Runs `f(Tx&)` on a leased session outside any transaction (autocommit), once, without retry,
   /// with the same error translation as Write. For the migrator (MariaDB DDL commits implicitly, and
   /// its GET_LOCK belongs to the session); repositories use Read/Write.
@@ -163,6 +170,11 @@ class Database {
   /// outlives the connections attached to it.
   std::unique_ptr<WalCheckpointer> checkpointer_;
   std::unique_ptr<soci::connection_pool> pool_;
+  /// OpenThreadSession's connections (closed before the checkpointer, like the pool's).
+  std::mutex thread_sessions_mutex_;
+  std::vector<std::unique_ptr<soci::session>> thread_sessions_;
+  /// Tells this Database from an earlier one at the same address in threads' session slots.
+  const std::uint64_t id_;
   std::atomic<int> in_use_{0};
   std::atomic<std::uint64_t> transactions_{0}, retries_{0}, failures_{0};
 };

@@ -215,16 +215,16 @@ bool Dispatcher::OriginAllowed(std::string_view origin) const {
   return false;
 }
 
-namespace {
-
-bool InlineMatch(const RouteMatch& match, bool has_token) {
+bool Dispatcher::InlineMatch(const RouteMatch& match, bool has_token) const {
   if (!match.route) return true;
   const auto& o = match.route->options;
+  if (o.inline_read && inline_reads_) {
+    // The Redis rate limiter is a network round trip: not on the io thread.
+    return !(limiter_ && o.rate_limited && !limiter_->InProcess());
+  }
   // A token on a public route triggers the optional authentication, which reads the database.
   return o.inline_handler && !o.authenticated && o.roles.empty() && !has_token;
 }
-
-}  // namespace
 
 bool Dispatcher::IsInline(const Request& req) const {
   return InlineMatch(router_.Match(req.method, req.path), !BearerToken(req.Header("Authorization")).empty());

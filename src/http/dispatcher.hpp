@@ -67,6 +67,11 @@ class Dispatcher {
   /// rate_limited = false, since the limiter does a network round trip.
   bool IsInline(const Request& req) const;
 
+  /// Lets routes marked inline_read run on the io thread (see RouteOptions::inline_read). The App
+  /// calls it when the database is embedded and every io thread has its own connection
+  /// (db::Database::OpenThreadSession); never with a database across the network.
+  void EnableInlineReads() { inline_reads_ = true; }
+
   /// What the server calls on the io thread: answers the request there when that cannot block
   /// (IsInline(), or a GET of a cached route whose anonymous answer is in the cache and whose rate
   /// limiter, if any, is in-process); nullopt means "run Handle() on the worker pool". A cached
@@ -78,6 +83,7 @@ class Dispatcher {
   struct Context;
 
   Response HandleWith(Request& req, std::optional<RouteMatch> match, std::shared_ptr<const ResponseCache::Entry> cached);
+  bool InlineMatch(const RouteMatch& match, bool has_token) const;
   Response Run(Request& req, Context& ctx);
   Result<Response> CallHandler(const Route& route, Request& req, Context& ctx);
   void Finish(Request& req, Response& res, Context& ctx);
@@ -90,6 +96,7 @@ class Dispatcher {
   core::RateLimiter* limiter_;
   Metrics* metrics_;
   Authenticator* authenticator_ = nullptr;
+  bool inline_reads_ = false;
   core::TrustedProxies trusted_proxies_;
   core::RateLimitPolicy ip_policy_;
   core::RateLimitPolicy user_policy_;

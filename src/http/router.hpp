@@ -21,6 +21,11 @@ struct RouteOptions {
   bool authenticated = false;  ///< requires a valid access token
   std::vector<Role> roles;     ///< if non-empty, the principal's role must be one of these (implies authenticated)
   bool inline_handler = false; ///< runs on the io thread: only for handlers that never block
+  /// Runs on the io thread when the dispatcher allows inline reads (an embedded SQLite database,
+  /// each io thread with a connection of its own): for handlers whose whole work is a few indexed
+  /// reads, where the hand-off to a worker thread and back costs more than the work. May be
+  /// authenticated (verifying the token and reading the user is such a read).
+  bool inline_read = false;
   bool rate_limited = true;    ///< subject to the per-IP / per-user token buckets
   /// Public GET routes whose anonymous answers may be served from this cache (see
   /// response_cache.hpp); a hit is answered on the io thread. Null: never cached.

@@ -468,6 +468,7 @@ void ServerCore::BeginShutdown() {
 
 struct Server::Impl final : ServerCore {
   using ServerCore::ServerCore;
+  std::function<void()> on_io_thread_start;
 };
 
 Server::Server(const core::Config& config, Dispatcher& dispatcher)
@@ -525,12 +526,18 @@ void Server::Run() {
   std::vector<std::thread> threads;
   for (auto& shard : impl->shards) {
     guards.push_back(asio::make_work_guard(*shard));
-    threads.emplace_back([context = shard.get()] { context->run(); });
+    threads.emplace_back([context = shard.get(), impl] {
+      if (impl->on_io_thread_start) impl->on_io_thread_start();
+      context->run();
+    });
   }
+  if (impl->on_io_thread_start) impl->on_io_thread_start();
   impl->ioc.run();
   guards.clear();
   for (auto& t : threads) t.join();
 }
+
+void Server::OnIoThreadStart(std::function<void()> hook) { impl_->on_io_thread_start = std::move(hook); }
 
 void Server::Stop() {
   Impl* impl = impl_.get();

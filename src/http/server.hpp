@@ -8,6 +8,7 @@
 // body and idle timeouts, body size, header size (16 KiB), requests per connection.
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 
 #include "core/config.hpp"
@@ -30,6 +31,10 @@ class Server {
   /// Hands every request whose path the endpoint Matches() to it (WebSocket, Socket.IO) instead of
   /// the Dispatcher. Call before Run(); endpoints are asked in mounting order.
   void Mount(std::shared_ptr<StreamEndpoint> endpoint);
+
+  /// Runs `hook` on every io thread (the caller of Run() included) before it serves anything: for
+  /// per-thread resources such as db::Database::OpenThreadSession. Call before Run().
+  void OnIoThreadStart(std::function<void()> hook);
 
   /// Binds Config::host:port (port 0 = any free port) and starts listening. Returns the bound port,
   /// or kUnavailable when the address cannot be bound. Call once, before Run().

@@ -545,6 +545,46 @@ TEST(WalCheckpointer, TheLogIsStartedOverWhileReadersKeepReading) {
   std::printf("[wal] largest log %.1f MB\n", static_cast<double>(largest_log) / (1 << 20));
 }
 
+TEST(Database, AThreadSessionAnswersThatThreadsReadsWithoutThePool) {
+  auto db = OpenWithTables(1);
+  if (OnMariaDb()) {
+    EXPECT_FALSE(db->OpenThreadSession()) << "only an embedded database gives threads their own connection";
+    return;
+  }
+  ASSERT_TRUE(db->Write([](Tx& tx) { return InsertItem(tx, 1, "mug", 4); }));
+  // The pool's only session is held by this thread's Read; the other thread reads anyway.
+  Status st = db->Read([&](Tx&) -> Status {
+    std::thread reader([&] {
+      ASSERT_TRUE(db->OpenThreadSession());
+      EXPECT_EQ(db->Stats().in_use, 1);
+      EXPECT_EQ(Qty(*db, 1), 4);
+      auto single = db->ReadStatement([&](Tx& tx) -> Result<int> {
+        int in_use = db->Stats().in_use;
+        long long n = 0;
+        tx.sql << "SELECT COUNT(*) FROM dbtest_items", soci::into(n);
+        return n == 1 ? in_use : -1;
+      });
+      ASSERT_TRUE(single) << single.error().message;
+      EXPECT_EQ(*single, 1) << "the thread's own session, not a pooled one";
+    });
+    reader.join();
+    return OkStatus();
+  });
+  ASSERT_TRUE(st) << st.error().message;
+
+  // It sees what others commit, and its writes still go through the pool (and the writer mutex).
+  std::thread reader([&] {
+    ASSERT_TRUE(db->OpenThreadSession());
+    ASSERT_TRUE(db->Write([](Tx& tx) -> Status {
+      tx.sql << "UPDATE dbtest_items SET qty = 9 WHERE id = 1";
+      return OkStatus();
+    }));
+    EXPECT_EQ(Qty(*db, 1), 9);
+  });
+  reader.join();
+  EXPECT_EQ(Qty(*db, 1), 9);
+}
+
 TEST(Database, PoolStatsShowTheSessionInUseDuringATransaction) {
   auto db = OpenWithTables(3);
   PoolStats before = db->Stats();

@@ -87,6 +87,12 @@ class DispatcherTest : public ::testing::Test {
       r.Set("Cache-Control", "public, max-age=60");
       return r;
     });
+    router_.Get(
+        "/api/v1/profile",
+        [](Request& req) -> Result<Response> {
+          return Response::Json(200, json::object{{"id", req.user().user_id}});
+        },
+        {.authenticated = true, .inline_read = true});
     router_.Get("/whoami", [](Request& req) -> Result<Response> {
       return Response::Json(200, json::object{{"user", req.principal ? req.principal->user_id : 0}});
     });
@@ -462,6 +468,39 @@ TEST_F(DispatcherTest, InlineOnlyForMarkedPublicRoutesAndUnmatchedPaths) {
   EXPECT_FALSE(d.IsInline(Req(Method::kGet, "/api/v1/me")));
   EXPECT_TRUE(d.IsInline(Req(Method::kGet, "/nope")));
   EXPECT_FALSE(d.IsInline(Req(Method::kGet, "/healthz", {{"Authorization", "Bearer admin-token"}})));
+}
+
+TEST_F(DispatcherTest, InlineReadRoutesRunOnTheIoThreadOnlyWhenInlineReadsAreEnabled) {
+  auto& d = Make();
+  const std::vector<Header> token{{"Authorization", "Bearer customer-token"}};
+  EXPECT_FALSE(d.IsInline(Req(Method::kGet, "/api/v1/profile", token))) << "not before EnableInlineReads";
+  auto before = Req(Method::kGet, "/api/v1/profile", token);
+  EXPECT_FALSE(d.TryHandleInline(before));
+
+  d.EnableInlineReads();
+  EXPECT_TRUE(d.IsInline(Req(Method::kGet, "/api/v1/profile", token)));
+  EXPECT_FALSE(d.IsInline(Req(Method::kGet, "/api/v1/me", token))) << "only routes marked inline_read";
+  auto req = Req(Method::kGet, "/api/v1/profile", token);
+  auto answer = d.TryHandleInline(req);
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 200);
+  EXPECT_GT(Body(*answer).at("id").as_int64(), 0) << "authenticated on the io thread";
+  auto anonymous = Req(Method::kGet, "/api/v1/profile");
+  answer = d.TryHandleInline(anonymous);
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 401);
+}
+
+TEST_F(DispatcherTest, InlineReadRoutesStayOnWorkersWithANetworkRateLimiter) {
+  struct NetworkLimiter final : core::RateLimiter {
+    core::RateLimitDecision Consume(std::string_view, const core::RateLimitPolicy&, int) override { return {}; }
+    void Reset(std::string_view, const core::RateLimitPolicy&) override {}
+    bool InProcess() const override { return false; }  // like the Redis limiter
+  } network;
+  Dispatcher d(router_, config_, clock_, &network, &metrics_);
+  d.SetAuthenticator(&auth_);
+  d.EnableInlineReads();
+  EXPECT_FALSE(d.IsInline(Req(Method::kGet, "/api/v1/profile", {{"Authorization", "Bearer customer-token"}})));
 }
 
 TEST_F(DispatcherTest, NoContentHasNoBody) {

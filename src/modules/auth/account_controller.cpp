@@ -110,7 +110,7 @@ void AccountController::RegisterRoutes(http::Router& router) {
   auto bind = [this](Result<http::Response> (AccountController::*fn)(http::Request&)) {
     return [this, fn](http::Request& req) { return (this->*fn)(req); };
   };
-  router.Get("/api/v1/me", bind(&AccountController::GetMe), RouteOptions::User());
+  router.Get("/api/v1/me", bind(&AccountController::GetMe), {.authenticated = true, .inline_read = true});
   router.Patch("/api/v1/me", bind(&AccountController::PatchMe), RouteOptions::User());
   router.Delete("/api/v1/me", bind(&AccountController::DeleteMe), RouteOptions::User());
   router.Put("/api/v1/me/password", bind(&AccountController::ChangePassword), RouteOptions::User());
