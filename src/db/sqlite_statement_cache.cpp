@@ -73,14 +73,25 @@ struct ConnectionCache {
   std::uint64_t clock = 0;
 };
 
-std::shared_mutex registry_mutex;
-std::unordered_map<sqlite3*, std::unique_ptr<ConnectionCache>> registry;
+struct Registry {
+  std::shared_mutex mutex;
+  std::unordered_map<sqlite3*, std::unique_ptr<ConnectionCache>> caches;
+};
+
+// Never destroyed: a connection closed during static destruction (a Database owned by a static)
+// must still find it.
+Registry& TheRegistry() {
+  static auto* registry = new Registry;
+  return *registry;
+}
+
 std::atomic<std::uint64_t> hits{0}, misses{0}, kept{0};
 
 ConnectionCache* Find(sqlite3* db) {
-  std::shared_lock lock(registry_mutex);
-  auto it = registry.find(db);
-  return it == registry.end() ? nullptr : it->second.get();
+  Registry& r = TheRegistry();
+  std::shared_lock lock(r.mutex);
+  auto it = r.caches.find(db);
+  return it == r.caches.end() ? nullptr : it->second.get();
 }
 
 /// Whether a prepare comes from SOCI's SQLite backend. Only those statements are cached: SOCI always
@@ -141,11 +152,12 @@ void FinalizeAll(ConnectionCache& cache) {
 void Forget(sqlite3* db) {
   std::unique_ptr<ConnectionCache> cache;
   {
-    std::unique_lock lock(registry_mutex);
-    auto it = registry.find(db);
-    if (it == registry.end()) return;
+    Registry& r = TheRegistry();
+    std::unique_lock lock(r.mutex);
+    auto it = r.caches.find(db);
+    if (it == r.caches.end()) return;
     cache = std::move(it->second);
-    registry.erase(it);
+    r.caches.erase(it);
   }
   FinalizeAll(*cache);
 }
@@ -154,8 +166,9 @@ void Forget(sqlite3* db) {
 
 void EnableStatementCache(void* connection) {
   Real();  // resolve the real functions now, not on the first statement
-  std::unique_lock lock(registry_mutex);
-  registry.try_emplace(static_cast<sqlite3*>(connection), std::make_unique<ConnectionCache>());
+  Registry& r = TheRegistry();
+  std::unique_lock lock(r.mutex);
+  r.caches.try_emplace(static_cast<sqlite3*>(connection), std::make_unique<ConnectionCache>());
 }
 
 StatementCacheStats GetStatementCacheStats() {
