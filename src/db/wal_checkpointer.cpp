@@ -61,11 +61,6 @@ void WalCheckpointer::Attach(void* connection) {
       [](void* self, sqlite3* db, const char* name, int frames) { return OnCommit(self, db, name, frames); }, this);
 }
 
-long long WalCheckpointer::checkpoints() const {
-  std::lock_guard lock(mutex_);
-  return checkpoints_;
-}
-
 int WalCheckpointer::OnCommit(void* self, void* /*connection*/, const char* /*database*/, int frames) {
   auto* checkpointer = static_cast<WalCheckpointer*>(self);
   if (frames < checkpointer->threshold_pages_) return SQLITE_OK;
@@ -111,7 +106,6 @@ void WalCheckpointer::Run() {
     lock.unlock();
     Checkpoint();
     lock.lock();
-    ++checkpoints_;
     // While a long read keeps part of the log from being copied, every commit reports a log past
     // the threshold: checkpoint at most every 20 ms meanwhile, not after every commit.
     wake_.wait_for(lock, std::chrono::milliseconds(20), [this] { return stop_; });

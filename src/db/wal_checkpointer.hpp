@@ -8,8 +8,9 @@
 // pool report the log's size after each commit (sqlite3_wal_hook, which also turns their automatic
 // checkpoint off) and, past the threshold, wake this thread, which runs a PASSIVE checkpoint on a
 // connection of its own: it never blocks writers or readers and does the copying and syncing. A
-// RESTART checkpoint follows, under the writer mutex, to let the next writer start the log over
-// (see Checkpoint() for why a passive one alone lets the log grow without bound).
+// RESTART checkpoint follows once the log holds 4x the threshold, under the writer mutex, to let
+// the next writer start the log over (see Checkpoint() for why a passive one alone lets the log grow
+// without bound).
 
 #include <condition_variable>
 #include <memory>
@@ -34,8 +35,6 @@ class WalCheckpointer {
   /// Makes `connection` (a sqlite3*) report its commits here instead of checkpointing by itself.
   void Attach(void* connection);
 
-  /// Checkpoints completed so far (for tests).
-  long long checkpoints() const;
 
  private:
   WalCheckpointer(void* connection, std::mutex& writer_mutex, int threshold_pages);
@@ -46,11 +45,10 @@ class WalCheckpointer {
   void* connection_;  // sqlite3*
   std::mutex* writer_mutex_;
   const int threshold_pages_;
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::condition_variable wake_;
   bool due_ = false;
   bool stop_ = false;
-  long long checkpoints_ = 0;
   std::thread thread_;
 };
 

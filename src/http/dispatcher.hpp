@@ -62,8 +62,9 @@ class Dispatcher {
   Response Reject(Request& req, const Error& error, int status_override = 0);
 
   /// True when the server may run Handle() on the io thread: the route is marked inline_handler
-  /// and needs no authentication (which reads the database), or no route matches at all (404/405
-  /// and CORS preflights never block). With a Redis rate limiter, inline routes should also set
+  /// and needs no authentication (which reads the database), or inline_read once
+  /// EnableInlineReads() was called, or no route matches at all (404/405 and CORS preflights never
+  /// block). With a Redis rate limiter, inline routes should also set
   /// rate_limited = false, since the limiter does a network round trip.
   bool IsInline(const Request& req) const;
 
