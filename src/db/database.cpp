@@ -418,12 +418,14 @@ void Configure(soci::session& sql, const ConnectionInfo& info) {
     sql << "PRAGMA foreign_keys=ON";
     sql << "PRAGMA synchronous=NORMAL";
     sql << "PRAGMA busy_timeout=" + std::to_string(info.timeout_seconds * 1000);
-    // SQLite's defaults (a 2,000-page cache, read() for every page) make a 100,000-product catalog
-    // spill: a bulk seed slowed from 0.8 to 1.1 ms per product past ~50k. Reads go through a shared
-    // memory map of the file (the OS page cache, not per-connection copies; each connection's map
-    // counts in the process's VmRSS as file pages, RssFile) and each connection keeps up to 16 MiB of
-    // hot pages, allocated only as they are used. Without the map: 59 s for 100k products, with: 48 s.
-    sql << "PRAGMA mmap_size=1073741824";
+    // SQLite's default 2,000-page cache made a 100,000-product catalog spill during a bulk seed;
+    // each connection keeps up to 16 MiB of hot pages, allocated only as they are used.
+    //
+    // No memory map (mmap_size stays 0): in WAL mode a connection that sees another connection's
+    // commit drops its page cache and unmaps the whole file, so under concurrent writes every read
+    // transaction paid a munmap, a TLB shootdown on every core and a page fault per page touched.
+    // Checkout spent 6.6 ms of CPU per order with the map and 4.2 ms without; the read-only catalog
+    // benchmarks and the seed time did not move (docs/benchmarks.md).
     sql << "PRAGMA cache_size=-16384";
     sql << "PRAGMA temp_store=MEMORY";
     // After a burst the log is started over at this size rather than kept at its largest.
