@@ -83,26 +83,34 @@ Status ValidateIdempotencyKey(std::string_view key) {
 
 IdempotencyStore::IdempotencyStore(const core::Clock& clock, std::chrono::seconds ttl) : clock_(clock), ttl_(ttl) {}
 
-Result<std::optional<StoredResponse>> IdempotencyStore::Begin(db::Tx& tx, const IdempotencyKey& key) {
-  const std::int64_t now = clock_.NowSeconds();
-  if (auto row = Find(tx, key)) {
-    if (row->created_at >= now - ttl_.count()) return Judge(*row, key);
-    // Expired: the key is free again.
-    tx.sql << kDelete, soci::use(key.scope, "scope"), soci::use(key.user_id, "user_id"),
-        soci::use(key.key, "idem_key");
-  }
+namespace {
+
+/// Claims `key`; false when a row for it exists already. A duplicate fails the statement alone
+/// (SQLite and MariaDB keep the transaction), so the caller can read what is stored.
+bool TryInsert(db::Tx& tx, const IdempotencyKey& key, std::int64_t now) {
   try {
     tx.sql << kInsert, soci::use(key.scope, "scope"), soci::use(key.user_id, "user_id"),
         soci::use(key.key, "idem_key"), soci::use(key.request_hash, "request_hash"), soci::use(now, "created_at");
+    return true;
   } catch (const std::exception& e) {
-    // MariaDB: a concurrent request inserted the same key and committed while this INSERT waited on
-    // the unique index (SQLite cannot get here: BEGIN IMMEDIATE serialises writers). The statement
-    // alone failed; the transaction is intact, so read what the winner stored.
     if (!db::IsUniqueViolation(e)) throw;
-    auto row = Find(tx, key);
-    if (!row) throw;
-    return Judge(*row, key);
+    return false;
   }
+}
+
+}  // namespace
+
+Result<std::optional<StoredResponse>> IdempotencyStore::Begin(db::Tx& tx, const IdempotencyKey& key) {
+  const std::int64_t now = clock_.NowSeconds();
+  // A new key is the common case: claim it in one statement and read only when it is taken. On
+  // MariaDB the INSERT of a key another transaction holds waits on the unique index until that one
+  // commits (then fails here) or rolls back (then succeeds); SQLite writers are serialised anyway.
+  if (TryInsert(tx, key, now)) return std::optional<StoredResponse>();
+  auto row = Find(tx, key);
+  if (row && row->created_at >= now - ttl_.count()) return Judge(*row, key);
+  // Expired (or purged meanwhile): the key is free again.
+  tx.sql << kDelete, soci::use(key.scope, "scope"), soci::use(key.user_id, "user_id"), soci::use(key.key, "idem_key");
+  if (!TryInsert(tx, key, now)) return Error::Conflict("A request with this Idempotency-Key is still being processed; retry shortly.");
   return std::optional<StoredResponse>();
 }
 
