@@ -41,7 +41,8 @@ TEST_F(OrderNotifications, APaidOrderNotifiesInAppAndMailsTheReceiptThroughTheQu
   ASSERT_EQ(r.status, 201) << r.response.body;
   ASSERT_EQ(StatusOf(r), "paid");
 
-  EXPECT_EQ(TypesOf(ada), (std::vector<std::string>{"order.paid", "order.placed"}));
+  // The customer hears of the outcome once: the receipt, not "placed" and then "paid".
+  EXPECT_EQ(TypesOf(ada), (std::vector<std::string>{"order.paid"}));
   EXPECT_TRUE(mailer_->Messages().size() == 1u) << "only the verification mail went out so far";
   EXPECT_EQ(runner_->RunDue(), 1);  // the receipt (order placed is in-app only by default)
   auto receipts = MailsOf("orders_receipt");
@@ -52,7 +53,7 @@ TEST_F(OrderNotifications, APaidOrderNotifiesInAppAndMailsTheReceiptThroughTheQu
 
   // The same payment reported again (a webhook after the API answer) notifies nobody twice.
   EXPECT_EQ(runner_->RunDue(), 0);
-  EXPECT_EQ(TypesOf(ada).size(), 2u);
+  EXPECT_EQ(TypesOf(ada).size(), 1u);
 
   bool pushed = false;
   for (const auto& [topic, payload] : Published()) {
@@ -65,7 +66,7 @@ TEST_F(OrderNotifications, ADeclinedCardNotifiesTheCustomerAndTheAdminFeed) {
   auto ada = Customer(1);
   AddToCart(ada, Variant("NOTIFY-2", 10), 1);
   ASSERT_EQ(PlaceOrder(ada, "declined-1", OrderBody("pm_card_chargeDeclined")).status, 402);
-  EXPECT_EQ(TypesOf(ada), (std::vector<std::string>{"order.payment_failed", "order.placed"}));
+  EXPECT_EQ(TypesOf(ada), (std::vector<std::string>{"order.payment_failed"}));
   runner_->RunDue();
   EXPECT_EQ(MailsOf("orders_payment_failed").size(), 1u);
   EXPECT_TRUE(MailsOf("orders_receipt").empty());
@@ -74,6 +75,20 @@ TEST_F(OrderNotifications, ADeclinedCardNotifiesTheCustomerAndTheAdminFeed) {
     if (topic == "admin.event" && payload.at("type").as_string() == "payment.failed") ++payment_failed;
   }
   EXPECT_EQ(payment_failed, 1);
+}
+
+TEST_F(OrderNotifications, AnOrderWaitingForTheCustomersAuthenticationIsPlacedThenPaid) {
+  auto ada = Customer(1);
+  AddToCart(ada, Variant("NOTIFY-3DS", 10), 1);
+  auto r = PlaceOrder(ada, "3ds-1", OrderBody("pm_card_authenticationRequired"));
+  ASSERT_EQ(r.status, 201) << r.response.body;
+  ASSERT_EQ(StatusOf(r), "pending_payment");
+  EXPECT_EQ(TypesOf(ada), (std::vector<std::string>{"order.placed"}));
+
+  const auto id = r.obj().at("id").as_int64();
+  auto confirmed = Post("/api/v1/orders/" + std::to_string(id) + "/payment/confirm", json::object{}, ada.access_token);
+  ASSERT_EQ(confirmed.status, 200) << confirmed.response.body;
+  EXPECT_EQ(TypesOf(ada), (std::vector<std::string>{"order.paid", "order.placed"}));
 }
 
 TEST_F(OrderNotifications, LowStockReachesManagersAndAdminsNotCustomers) {

@@ -220,10 +220,13 @@ class PaymentsHarness : public auth::testing::AuthHarness {
 
   Result<std::int64_t> NewPaymentFor(std::int64_t user_id, const std::string& method, std::int64_t amount = 2599,
                                      std::optional<std::int64_t> order_id = 42) {
-    return db().Write([&](db::Tx& tx) {
-      return payments_->CreatePayment(
-          tx,
-          {.user_id = user_id, .order_id = order_id, .amount = amount, .currency = "USD", .payment_method = method});
+    return db().Write([&](db::Tx& tx) -> Result<std::int64_t> {
+      EMP_ASSIGN(auto created, payments_->CreatePayment(tx, {.user_id = user_id,
+                                                             .order_id = order_id,
+                                                             .amount = amount,
+                                                             .currency = "USD",
+                                                             .payment_method = method}));
+      return created.payment.id;
     });
   }
 

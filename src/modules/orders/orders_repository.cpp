@@ -2,6 +2,7 @@
 
 #include <soci/soci.h>
 
+#include <algorithm>
 #include <deque>
 
 #include "db/binds.hpp"
@@ -138,14 +139,20 @@ std::int64_t OrdersRepository::InsertOrder(db::Tx& tx, const Order& o) const {
   return id;
 }
 
-void OrdersRepository::InsertLines(db::Tx& tx, std::int64_t order_id, const std::vector<OrderLine>& lines) const {
+void OrdersRepository::InsertLines(db::Tx& tx, std::int64_t order_id, std::vector<OrderLine>& lines) const {
   if (lines.empty()) return;
   Binds b;
   for (const auto& l : lines) {
     b.Int(order_id).Int(l.variant_id).Int(l.product_id).Str(l.sku).Str(l.name);
     b.Int(l.unit_price).Int(l.quantity).Int(l.line_total).Int(l.weight_grams);
   }
-  Exec(tx, kInsertLinesHead + LinePlaceholders(lines.size()), std::move(b));
+  // The rows get ascending ids in VALUES order; RETURNING lists them in no promised order.
+  std::vector<std::int64_t> ids;
+  ids.reserve(lines.size());
+  Rows(tx, kInsertLinesHead + LinePlaceholders(lines.size()) + " RETURNING id", std::move(b),
+       [&](const soci::row& r) { ids.push_back(db::RowInt(r, 0)); });
+  std::sort(ids.begin(), ids.end());
+  for (std::size_t i = 0; i < lines.size() && i < ids.size(); ++i) lines[i].id = ids[i];
 }
 
 void OrdersRepository::InsertEvent(db::Tx& tx, const OrderEvent& e) const {

@@ -27,8 +27,8 @@ class OrdersRepository {
  public:
   /// Inserts the order row (number, tracking number and totals as given) and returns its id.
   std::int64_t InsertOrder(db::Tx& tx, const Order& order) const;
-  /// All lines of one order in ONE multi-row INSERT.
-  void InsertLines(db::Tx& tx, std::int64_t order_id, const std::vector<OrderLine>& lines) const;
+  /// All lines of one order in ONE multi-row INSERT; sets each line's id.
+  void InsertLines(db::Tx& tx, std::int64_t order_id, std::vector<OrderLine>& lines) const;
   void InsertEvent(db::Tx& tx, const OrderEvent& event) const;
   void SetPaymentId(db::Tx& tx, std::int64_t order_id, std::int64_t payment_id, std::int64_t now) const;
   /// Sets the courier; false when the order does not exist.

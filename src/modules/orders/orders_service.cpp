@@ -125,52 +125,70 @@ OrdersService::OrdersService(db::Database& db, const core::Config& config, const
 // 1. One transaction claims the idempotency key, prices the cart, records the order, reserves its
 //    stock, counts the discount and points and creates the payment record. Any failure rolls all of
 //    it back, key included, so a retry simply runs again.
-// 2. The charge runs outside any transaction (it blocks on the network). Its answer reaches
-//    OnPaymentEvent through PaymentsModule::HandleEvent, exactly like a webhook.
-// 3. A last transaction makes sure the answer was applied and stores the final response under the
-//    key. A processor that cannot be reached leaves the order pending: the webhook or the
-//    reservation sweeper settles it, and the client sees payment.status "processing".
+// 2. The charge runs outside any transaction (it blocks on the network).
+// 3. One transaction records the processor's answer on the payment (PaymentsModule::Charge), moves
+//    the order by it (paid, or cancelled for a decline) and stores the final response under the
+//    key. A webhook carrying the same answer finds the order settled and changes nothing. A
+//    processor that cannot be reached leaves the order pending: the webhook or the reservation
+//    sweeper settles it, and the client sees payment.status "processing".
+//
+// The customer hears of the outcome once: the receipt, the failed payment, or (while the payment
+// waits for them or the processor) that the order was placed.
 
 Result<PlacedOrder> OrdersService::PlaceOrder(const PlaceOrderInput& in) {
   const infra::IdempotencyKey key{"orders.create", in.user_id, in.idempotency_key, in.request_hash};
-  std::int64_t order_id = 0;
-  std::int64_t payment_id = 0;
+  Order placed;
+  OrderEvent placed_event;
+  std::optional<payments::PaymentToCharge> payment;
   EMP_ASSIGN(auto replay, db_.Write([&](db::Tx& tx) -> Result<std::optional<PlacedOrder>> {
     EMP_ASSIGN(auto stored, idempotency_.Begin(tx, key));
     if (stored) return stored;
-    EMP_ASSIGN(auto order, PlaceInTransaction(tx, in, payment_id));
-    order_id = order.id;
+    std::vector<OrderEvent> journal;
+    EMP_ASSIGN(placed, PlaceInTransaction(tx, in, payment, journal));
+    placed_event = journal.front();
     return std::optional<PlacedOrder>();
   }));
   if (replay) return *replay;
-  if (payment_id == 0) return AnswerWithoutPayment(key, order_id);
+  if (!payment) return AnswerWithoutPayment(key, placed.id);
 
-  auto outcome = payments_.Execute(payment_id);
-  if (!outcome && outcome.error().code != ErrorCode::kUnavailable) {
-    Log()->warn(R"({{"msg":"charge failed","order_id":{},"error":"{}"}})", order_id,
-                core::JsonEscape(outcome.error().message));
-  }
-  return db_.Write([&](db::Tx& tx) -> Result<PlacedOrder> {
-    EMP_ASSIGN(auto order, Get(tx, order_id));
-    if (outcome) {
-      EMP_TRY(Settle(tx, order, *outcome));
-    } else if (outcome.error().code != ErrorCode::kUnavailable && order.status == OrderStatus::kPendingPayment) {
-      // The processor refused the request itself (not a decline): nothing was charged.
-      EMP_ASSIGN(bool cancelled,
-                 CancelUnpaid(tx, order, catalog::Actor::System(), "payment could not be made", Notify::kStatus));
-      if (cancelled) order.status = OrderStatus::kCancelled;
+  const std::int64_t payment_id = payment->payment.id;
+  PlacedOrder answer;
+  EMP_TRY(payments_.Charge(*payment, [&](db::Tx& tx, const Result<payments::PaymentOutcome>& outcome) -> Status {
+    if (!outcome && outcome.error().code != ErrorCode::kUnavailable) {
+      Log()->warn(R"({{"msg":"charge failed","order_id":{},"error":"{}"}})", placed.id,
+                  core::JsonEscape(outcome.error().message));
     }
-    // The answer is built from what this flow knows (the order row, the processor's answer) rather
-    // than re-read: POST /orders is held to a statement budget.
-    OrderDetail detail{.order = std::move(order),
-                       .payment = PaymentFromOutcome(payment_id, outcome),
-                       .timeline = repo_.Events(tx, order_id)};
+    Order order = placed;  // the callback may run again if the transaction is retried
+    std::vector<OrderEvent> journal{placed_event};
+    bool moved = false;
+    if (outcome) {
+      EMP_ASSIGN(moved, Settle(tx, order, *outcome, &journal));
+    } else if (outcome.error().code != ErrorCode::kUnavailable) {
+      // The processor refused the request itself (not a decline): nothing was charged.
+      EMP_ASSIGN(moved, CancelUnpaid(tx, order, catalog::Actor::System(), "payment could not be made",
+                                     Notify::kStatus, &journal));
+      if (moved) order.status = OrderStatus::kCancelled;
+    }
+    OrderDetail detail{.order = std::move(order), .payment = PaymentFromOutcome(payment_id, outcome)};
+    if (moved) {
+      // This flow made the order's every move since it was placed, so what it recorded is the
+      // timeline: POST /orders is held to a statement budget and does not read it back.
+      detail.timeline = std::move(journal);
+    } else {
+      // Still waiting for the customer or the processor, or moved by someone else (a webhook that
+      // overtook the answer): the stored order is the truth.
+      EMP_ASSIGN(detail.order, Get(tx, placed.id));
+      detail.timeline = repo_.Events(tx, placed.id);
+      if (detail.order.status == OrderStatus::kPendingPayment) {
+        EMP_TRY(NotifyCustomer(tx, detail.order, OrderStatus::kPendingPayment, "order placed", Notify::kStatus));
+      }
+    }
     detail.payment->amount = detail.order.total;
     detail.payment->currency = detail.order.currency;
-    auto answer = Answer(detail, outcome, in);
-    EMP_TRY(idempotency_.Complete(tx, key, answer.status, answer.body));
-    return answer;
-  });
+    answer = Answer(detail, outcome, in);
+    return idempotency_.Complete(tx, key, answer.status, answer.body);
+  }));
+  return answer;
 }
 
 Result<PlacedOrder> OrdersService::AnswerWithoutPayment(const infra::IdempotencyKey& key, std::int64_t order_id) {
@@ -183,7 +201,9 @@ Result<PlacedOrder> OrdersService::AnswerWithoutPayment(const infra::Idempotency
   });
 }
 
-Result<Order> OrdersService::PlaceInTransaction(db::Tx& tx, const PlaceOrderInput& in, std::int64_t& payment_id) {
+Result<Order> OrdersService::PlaceInTransaction(db::Tx& tx, const PlaceOrderInput& in,
+                                                std::optional<payments::PaymentToCharge>& payment,
+                                                std::vector<OrderEvent>& journal) {
   EMP_ASSIGN(auto quote, cart_.Checkout(tx, in.user_id, in.options));
   const auto now = clock_.NowSeconds();
   const auto& t = quote.totals;
@@ -220,27 +240,26 @@ Result<Order> OrdersService::PlaceInTransaction(db::Tx& tx, const PlaceOrderInpu
   order.id = repo_.InsertOrder(tx, order);
   repo_.InsertLines(tx, order.id, order.lines);
   catalog::Actor customer{.user_id = in.user_id, .role = Role::kCustomer, .request_id = in.request_id};
-  RecordEvent(tx, order.id, std::nullopt, OrderStatus::kPendingPayment, customer, "order placed");
-  EMP_TRY(NotifyCustomer(tx, order, OrderStatus::kPendingPayment, "order placed", Notify::kStatus));
+  RecordEvent(tx, order.id, std::nullopt, OrderStatus::kPendingPayment, customer, "order placed", &journal);
   PublishAfterCommit(tx, order, OrderStatus::kPendingPayment, "order.placed");
   EMP_TRY(catalog_.ReserveStock(tx, StockLines(order)));
   EMP_TRY(pricing_.CommitOrder(tx, in.user_id, order.id, t));
   if (order.total == 0) {
     // Discount and points cover everything and shipping is free: there is nothing to charge (a
     // processor refuses a zero amount), so the order is paid here, in its own transaction.
-    EMP_ASSIGN(bool paid, MarkPaid(tx, order, customer, "nothing to charge"));
+    EMP_ASSIGN(bool paid, MarkPaid(tx, order, customer, "nothing to charge", &journal));
     if (!paid) return Error::Internal("a new order could not be marked paid");
-    payment_id = 0;
+    payment.reset();
     return order;
   }
-  EMP_ASSIGN(payment_id, payments_.CreatePayment(tx, {.user_id = in.user_id,
-                                                      .order_id = order.id,
-                                                      .purpose = "order",
-                                                      .amount = order.total,
-                                                      .currency = order.currency,
-                                                      .payment_method = in.payment_method}));
-  repo_.SetPaymentId(tx, order.id, payment_id, now);
-  order.payment_id = payment_id;
+  EMP_ASSIGN(payment, payments_.CreatePayment(tx, {.user_id = in.user_id,
+                                                   .order_id = order.id,
+                                                   .purpose = "order",
+                                                   .amount = order.total,
+                                                   .currency = order.currency,
+                                                   .payment_method = in.payment_method}));
+  repo_.SetPaymentId(tx, order.id, payment->payment.id, now);
+  order.payment_id = payment->payment.id;
   return order;
 }
 
@@ -281,33 +300,32 @@ PlacedOrder OrdersService::Answer(const OrderDetail& detail, const Result<paymen
   return {201, json::serialize(OrderDetailJson(detail))};
 }
 
-Status OrdersService::Settle(db::Tx& tx, Order& order, const payments::PaymentOutcome& outcome) {
-  if (order.status != OrderStatus::kPendingPayment) return OkStatus();
+Result<bool> OrdersService::Settle(db::Tx& tx, Order& order, const payments::PaymentOutcome& outcome,
+                                   std::vector<OrderEvent>* journal) {
+  if (order.status != OrderStatus::kPendingPayment) return false;
   switch (outcome.status) {
     case payments::IntentStatus::kSucceeded: {
-      EMP_ASSIGN(bool paid, MarkPaid(tx, order, catalog::Actor::System(), "payment succeeded"));
-      if (paid) {
-        order.status = OrderStatus::kPaid;
-        order.paid_at = order.updated_at = clock_.NowSeconds();
-      }
-      break;
+      EMP_ASSIGN(bool paid, MarkPaid(tx, order, catalog::Actor::System(), "payment succeeded", journal));
+      if (!paid) return false;
+      order.status = OrderStatus::kPaid;
+      order.paid_at = order.updated_at = clock_.NowSeconds();
+      return true;
     }
     case payments::IntentStatus::kDeclined:
     case payments::IntentStatus::kCanceled: {
       const auto reason = outcome.failure_message.empty() ? outcome.decline_code : outcome.failure_message;
-      EMP_ASSIGN(bool cancelled,
-                 CancelUnpaid(tx, order, catalog::Actor::System(), "payment failed: " + reason, Notify::kPaymentFailed));
-      if (cancelled) {
-        order.status = OrderStatus::kCancelled;
-        order.updated_at = clock_.NowSeconds();
-      }
-      break;
+      EMP_ASSIGN(bool cancelled, CancelUnpaid(tx, order, catalog::Actor::System(), "payment failed: " + reason,
+                                              Notify::kPaymentFailed, journal));
+      if (!cancelled) return false;
+      order.status = OrderStatus::kCancelled;
+      order.updated_at = clock_.NowSeconds();
+      return true;
     }
     case payments::IntentStatus::kRequiresAction:
     case payments::IntentStatus::kProcessing:
       break;  // stays pending: the customer or the processor moves next
   }
-  return OkStatus();
+  return false;
 }
 
 // ---- Payment facts -------------------------------------------------------------------------------
@@ -335,9 +353,9 @@ Status OrdersService::OnPaymentEvent(db::Tx& tx, const payments::PaymentEvent& e
 }
 
 Result<bool> OrdersService::MarkPaid(db::Tx& tx, const Order& order, const catalog::Actor& actor,
-                                     const std::string& note) {
+                                     const std::string& note, std::vector<OrderEvent>* journal) {
   const auto now = clock_.NowSeconds();
-  EMP_ASSIGN(const bool moved, Move(tx, order, OrderStatus::kPaid, actor, note, Notify::kStatus, now));
+  EMP_ASSIGN(const bool moved, Move(tx, order, OrderStatus::kPaid, actor, note, Notify::kStatus, now, journal));
   if (!moved) return false;
   EMP_TRY(catalog_.CommitStock(tx, StockLines(order)));
   EMP_TRY(pricing_.EarnPoints(tx, order.user_id, order.id, order.loyalty_points_earned));
@@ -346,8 +364,8 @@ Result<bool> OrdersService::MarkPaid(db::Tx& tx, const Order& order, const catal
 }
 
 Result<bool> OrdersService::CancelUnpaid(db::Tx& tx, const Order& order, const catalog::Actor& actor,
-                                         const std::string& note, Notify notify) {
-  EMP_ASSIGN(const bool moved, Move(tx, order, OrderStatus::kCancelled, actor, note, notify));
+                                         const std::string& note, Notify notify, std::vector<OrderEvent>* journal) {
+  EMP_ASSIGN(const bool moved, Move(tx, order, OrderStatus::kCancelled, actor, note, notify, std::nullopt, journal));
   if (!moved) return false;
   EMP_TRY(catalog_.ReleaseStock(tx, StockLines(order)));
   EMP_TRY(pricing_.ReleaseOrder(tx, order.user_id, order.id));
@@ -366,16 +384,18 @@ Result<bool> OrdersService::CancelUnpaid(db::Tx& tx, const Order& order, const c
 // ---- Transitions ---------------------------------------------------------------------------------
 
 Result<bool> OrdersService::Move(db::Tx& tx, const Order& order, OrderStatus to, const catalog::Actor& actor,
-                                 const std::string& note, Notify notify, std::optional<std::int64_t> paid_at) {
+                                 const std::string& note, Notify notify, std::optional<std::int64_t> paid_at,
+                                 std::vector<OrderEvent>* journal) {
   if (!repo_.UpdateStatus(tx, order.id, order.status, to, clock_.NowSeconds(), paid_at)) return false;
-  RecordEvent(tx, order.id, order.status, to, actor, note);
+  RecordEvent(tx, order.id, order.status, to, actor, note, journal);
   PublishAfterCommit(tx, order, to);
   EMP_TRY(NotifyCustomer(tx, order, to, note, notify));
   return true;
 }
 
 void OrdersService::RecordEvent(db::Tx& tx, std::int64_t order_id, std::optional<OrderStatus> from, OrderStatus to,
-                                const catalog::Actor& actor, const std::string& note) {
+                                const catalog::Actor& actor, const std::string& note,
+                                std::vector<OrderEvent>* journal) {
   OrderEvent e;
   e.order_id = order_id;
   if (from) e.from_status = std::string(StatusName(*from));
@@ -385,6 +405,7 @@ void OrdersService::RecordEvent(db::Tx& tx, std::int64_t order_id, std::optional
   e.note = note.substr(0, 1000);
   e.created_at = clock_.NowSeconds();
   repo_.InsertEvent(tx, e);
+  if (journal) journal->push_back(std::move(e));
 }
 
 void OrdersService::PublishAfterCommit(db::Tx& tx, const Order& order, OrderStatus status,

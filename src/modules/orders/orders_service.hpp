@@ -110,14 +110,17 @@ class OrdersService {
 
   /// pending_payment → paid, once (conditional update): commits stock, credits points, empties the
   /// cart, then (after commit) e-mails the receipt and publishes. False when it did not apply.
-  Result<bool> MarkPaid(db::Tx& tx, const Order& order, const catalog::Actor& actor, const std::string& note);
+  /// `journal`, when given, receives the timeline entry of the move (here and below).
+  Result<bool> MarkPaid(db::Tx& tx, const Order& order, const catalog::Actor& actor, const std::string& note,
+                        std::vector<OrderEvent>* journal = nullptr);
   /// pending_payment → cancelled, once: releases the reservation, the discount use and the points.
   Result<bool> CancelUnpaid(db::Tx& tx, const Order& order, const catalog::Actor& actor, const std::string& note,
-                            Notify notify);
-  /// Applies a processor answer to a still-pending order (the sink normally did it already; the
-  /// conditional updates make a second application a no-op).
-  /// `order` is updated in memory when it moves.
-  Status Settle(db::Tx& tx, Order& order, const payments::PaymentOutcome& outcome);
+                            Notify notify, std::vector<OrderEvent>* journal = nullptr);
+  /// Applies a processor answer to a still-pending order (a webhook may have done it already; the
+  /// conditional updates make a second application a no-op). True when this call moved the order;
+  /// `order` is then updated in memory.
+  Result<bool> Settle(db::Tx& tx, Order& order, const payments::PaymentOutcome& outcome,
+                      std::vector<OrderEvent>* journal = nullptr);
   /// Refunds what remains captured on a cancelled order and records it (outside any transaction).
   Status RefundCancelled(const Order& order, const catalog::Actor& actor);
 
@@ -125,9 +128,9 @@ class OrdersService {
   /// false when the order moved meanwhile.
   Result<bool> Move(db::Tx& tx, const Order& order, OrderStatus to, const catalog::Actor& actor,
                     const std::string& note, Notify notify = Notify::kStatus,
-                    std::optional<std::int64_t> paid_at = std::nullopt);
+                    std::optional<std::int64_t> paid_at = std::nullopt, std::vector<OrderEvent>* journal = nullptr);
   void RecordEvent(db::Tx& tx, std::int64_t order_id, std::optional<OrderStatus> from, OrderStatus to,
-                   const catalog::Actor& actor, const std::string& note);
+                   const catalog::Actor& actor, const std::string& note, std::vector<OrderEvent>* journal = nullptr);
   /// order.updated to the customer's rooms and admin.event ("order.<status>" unless `admin_type`
   /// names it, e.g. "order.placed") to staff, once the transaction commits.
   void PublishAfterCommit(db::Tx& tx, const Order& order, OrderStatus status, std::string_view admin_type = {});
@@ -136,7 +139,11 @@ class OrdersService {
   std::optional<PaymentView> PaymentOf(db::Tx& tx, std::int64_t order_id);
   /// The answer to POST /orders for an order with nothing to charge (already paid in its transaction).
   Result<PlacedOrder> AnswerWithoutPayment(const infra::IdempotencyKey& key, std::int64_t order_id);
-  Result<Order> PlaceInTransaction(db::Tx& tx, const PlaceOrderInput& in, std::int64_t& payment_id);
+  /// The order's first transaction; `payment` is the one to charge (none when nothing is owed, the
+  /// order then being paid already) and `journal` receives the timeline entries.
+  Result<Order> PlaceInTransaction(db::Tx& tx, const PlaceOrderInput& in,
+                                   std::optional<payments::PaymentToCharge>& payment,
+                                   std::vector<OrderEvent>& journal);
   std::optional<PaymentView> PaymentFromOutcome(std::int64_t payment_id,
                                                 const Result<payments::PaymentOutcome>& outcome);
   PlacedOrder Answer(const OrderDetail& detail, const Result<payments::PaymentOutcome>& outcome,

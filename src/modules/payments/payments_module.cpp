@@ -45,8 +45,12 @@ void PaymentsModule::AddSink(PaymentEventSink* sink) { impl_->service.AddSink(si
 
 PaymentProvider& PaymentsModule::provider() { return impl_->service.provider(); }
 
-Result<std::int64_t> PaymentsModule::CreatePayment(db::Tx& tx, const NewPayment& payment) {
+Result<PaymentToCharge> PaymentsModule::CreatePayment(db::Tx& tx, const NewPayment& payment) {
   return impl_->service.CreatePayment(tx, payment);
+}
+
+Status PaymentsModule::Charge(const PaymentToCharge& payment, const Settlement& settle) {
+  return impl_->service.Charge(payment, settle);
 }
 
 Result<PaymentOutcome> PaymentsModule::Execute(std::int64_t payment_id) { return impl_->service.Execute(payment_id); }

@@ -4,14 +4,17 @@
 // webhook (POST /api/v1/webhooks/stripe). Orders (and later memberships, replenishment) use it as:
 //
 //   // 1. in the order's transaction: a payment record (status "created")
-//   EMP_ASSIGN(auto payment_id, payments.CreatePayment(tx, {.user_id=..., .order_id=..., ...}));
-//   // 2. after commit, outside any transaction: charge it (idempotency key from the record id)
-//   EMP_ASSIGN(auto outcome, payments.Execute(payment_id));
-//   // Execute records the answer through the same path as a webhook: HandleEvent → every sink.
+//   EMP_ASSIGN(auto payment, payments.CreatePayment(tx, {.user_id=..., .order_id=..., ...}));
+//   // 2. after commit, outside any transaction: charge it (idempotency key from the record id),
+//   //    then record the answer and settle it in one transaction
+//   EMP_TRY(payments.Charge(payment, [&](db::Tx& tx, const Result<PaymentOutcome>& outcome) { ... }));
+//   // Execute(payment_id) charges a payment by id and records the answer through the same path
+//   // as a webhook: HandleEvent → every sink.
 //
 // Thread-safe.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -68,6 +71,18 @@ struct PaymentOutcome {
   std::string decline_code;
 };
 
+/// A created payment with what charging it needs: CreatePayment's answer, Charge's input.
+struct PaymentToCharge {
+  PaymentRecord payment;
+  bool off_session = false;
+  std::string customer;  ///< the owner's customer at the payment's processor, "" if not needed
+};
+
+/// What the caller of Charge does with the processor's answer, inside the transaction that records
+/// it on the payment: the outcome, or why the processor could not answer (kUnavailable: it could not
+/// be reached and the payment stays "created"; anything else: it refused the request itself).
+using Settlement = std::function<Status(db::Tx& tx, const Result<PaymentOutcome>& outcome)>;
+
 struct RefundRecord {
   std::int64_t id = 0;
   std::int64_t payment_id = 0;
@@ -98,8 +113,17 @@ class PaymentsModule {
 
   PaymentProvider& provider();
 
-  /// A payment record in the caller's transaction (status "created"; nothing is charged yet).
-  Result<std::int64_t> CreatePayment(db::Tx& tx, const NewPayment& payment);
+  /// A payment record in the caller's transaction (status "created"; nothing is charged yet). The
+  /// processor customer is looked up only for a saved card or an off-session charge, which need it.
+  Result<PaymentToCharge> CreatePayment(db::Tx& tx, const NewPayment& payment);
+  /// Charges a payment that CreatePayment made (its transaction committed), outside any
+  /// transaction and blocking, then in one transaction records the processor's answer on the
+  /// payment and runs `settle` with it. The caller that created the payment settles its own answer:
+  /// the sinks are not called for it, and no event row is stored (an API answer is not a delivery
+  /// that can be replayed; recording it is idempotent by the payment's conditional update). Webhooks
+  /// about the same payment still reach the sinks, before or after, so `settle` must be idempotent
+  /// like a sink. Same idempotency key at the processor as Execute.
+  Status Charge(const PaymentToCharge& payment, const Settlement& settle);
   /// Charges a created payment (outside any transaction; blocking). Idempotent: the provider call
   /// carries the key "emporium-payment-<id>-<created_at>", and a payment already charged returns its outcome
   /// without calling the provider. The answer is recorded through HandleEvent (sinks included).

@@ -22,12 +22,6 @@ struct SavedCard {
   std::int64_t created_at = 0;
 };
 
-struct PaymentToCharge {
-  PaymentRecord payment;
-  bool off_session = false;
-  std::string customer;  ///< the owner's customer at the payment's processor, "" if none
-};
-
 /// The columns HandleEvent moves; applied only while the row still has `expected_status`.
 struct PaymentStateChange {
   std::string expected_status;

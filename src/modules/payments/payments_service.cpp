@@ -205,29 +205,34 @@ Result<SavedCard> PaymentsService::MakeDefaultCard(std::int64_t user_id, std::in
   });
 }
 
-Result<std::string> PaymentsService::ResolvePaymentMethod(db::Tx& tx, const NewPayment& payment) {
+Result<PaymentsService::ResolvedMethod> PaymentsService::ResolvePaymentMethod(db::Tx& tx,
+                                                                             const NewPayment& payment) {
   const std::string provider(provider_->Name());
   const std::string& method = payment.payment_method;
   if (method.empty()) {
     auto card = repo_.DefaultCard(tx, payment.user_id, provider);
     if (!card) return Error::Invalid("payment_method_id", "is required: there is no default saved card");
-    return card->provider_id;
+    return ResolvedMethod{card->provider_id, true};
   }
   if (IsDigits(method)) {
     auto card = repo_.FindCard(tx, payment.user_id, std::stoll(method));
     if (!card) return Error::Invalid("payment_method_id", "is not one of your saved cards");
-    return card->provider_id;
+    return ResolvedMethod{card->provider_id, true};
   }
   if (method.size() > kMaxProviderIdLength || !(method.starts_with("pm_") || method.starts_with("tok_"))) {
     return Error::Invalid("payment_method_id", "must be a saved card id or a processor payment method");
   }
-  if (auto owner = repo_.FindCardOwner(tx, provider, method); owner && *owner != payment.user_id) {
+  // Stripe's shared test cards ("pm_card_visa") are never anyone's saved card: saving one attaches
+  // a new PaymentMethod with an id of its own (simulated mode does the same).
+  if (method.starts_with("pm_card_")) return ResolvedMethod{method, false};
+  const auto owner = repo_.FindCardOwner(tx, provider, method);
+  if (owner && *owner != payment.user_id) {
     return Error::Invalid("payment_method_id", "is not one of your saved cards");
   }
-  return method;
+  return ResolvedMethod{method, owner.has_value()};
 }
 
-Result<std::int64_t> PaymentsService::CreatePayment(db::Tx& tx, const NewPayment& payment) {
+Result<PaymentToCharge> PaymentsService::CreatePayment(db::Tx& tx, const NewPayment& payment) {
   static constexpr std::array<std::string_view, 3> kPurposes = {"order", "membership", "replenishment"};
   if (payment.user_id <= 0) return Error::Invalid("user_id", "is required");
   if (payment.amount <= 0) return Error::Invalid("amount", "must be a positive amount in minor units");
@@ -235,9 +240,15 @@ Result<std::int64_t> PaymentsService::CreatePayment(db::Tx& tx, const NewPayment
   if (std::find(kPurposes.begin(), kPurposes.end(), payment.purpose) == kPurposes.end()) {
     return Error::Invalid("purpose", "must be order, membership or replenishment");
   }
-  EMP_ASSIGN(std::string method, ResolvePaymentMethod(tx, payment));
+  EMP_ASSIGN(ResolvedMethod method, ResolvePaymentMethod(tx, payment));
   const std::int64_t now = clock_.NowSeconds();
-  PaymentRecord record{.id = 0,
+  PaymentToCharge prepared;
+  prepared.off_session = payment.off_session;
+  // A saved card belongs to the customer it is attached to, and an off-session charge needs one.
+  if (method.saved || payment.off_session) {
+    prepared.customer = repo_.FindCustomer(tx, payment.user_id, std::string(provider_->Name())).value_or("");
+  }
+  prepared.payment = PaymentRecord{.id = 0,
                        .user_id = payment.user_id,
                        .order_id = payment.order_id,
                        .purpose = payment.purpose,
@@ -245,23 +256,15 @@ Result<std::int64_t> PaymentsService::CreatePayment(db::Tx& tx, const NewPayment
                        .status = "created",
                        .amount = payment.amount,
                        .currency = payment.currency,
-                       .payment_method = method,
+                       .payment_method = std::move(method.provider_id),
                        .created_at = now,
                        .updated_at = now};
-  return repo_.InsertPayment(tx, record, payment.off_session);
+  prepared.payment.id = repo_.InsertPayment(tx, prepared.payment, payment.off_session);
+  return prepared;
 }
 
-Result<PaymentOutcome> PaymentsService::Execute(std::int64_t payment_id) {
-  EMP_ASSIGN(PaymentToCharge prepared, db_.ReadStatement([&](db::Tx& tx) -> Result<PaymentToCharge> {
-    auto found = repo_.FindPaymentToCharge(tx, payment_id);
-    if (!found) return Error::NotFound("The payment does not exist.");
-    return *found;
-  }));
+Result<Intent> PaymentsService::AskProcessor(const PaymentToCharge& prepared) {
   const PaymentRecord& payment = prepared.payment;
-  // Only a payment the processor has not answered for is sent; the same key makes a resend (after
-  // a timeout, or by a concurrent caller) return the same intent instead of charging again.
-  if (payment.status != "created" && payment.status != "processing") return OutcomeOf(payment);
-
   IntentRequest request{.amount = payment.amount,
                         .currency = payment.currency,
                         .customer = prepared.customer,
@@ -276,11 +279,38 @@ Result<PaymentOutcome> PaymentsService::Execute(std::int64_t payment_id) {
   if (payment.order_id) request.metadata["order_id"] = std::to_string(*payment.order_id);
   // A processing intent is asked for its news; resending the creation would only replay the
   // processor's first (processing) answer.
-  EMP_ASSIGN(Intent intent, payment.status == "processing" && !payment.intent_id.empty()
-                                ? provider_->RetrieveIntent(payment.intent_id)
-                                : provider_->CreateIntent(request));
+  return payment.status == "processing" && !payment.intent_id.empty() ? provider_->RetrieveIntent(payment.intent_id)
+                                                                      : provider_->CreateIntent(request);
+}
+
+// Only a payment the processor has not answered for is sent; the same key makes a resend (after a
+// timeout, or by a concurrent caller) return the same intent instead of charging again.
+Result<PaymentOutcome> PaymentsService::Execute(std::int64_t payment_id) {
+  EMP_ASSIGN(PaymentToCharge prepared, db_.ReadStatement([&](db::Tx& tx) -> Result<PaymentToCharge> {
+    auto found = repo_.FindPaymentToCharge(tx, payment_id);
+    if (!found) return Error::NotFound("The payment does not exist.");
+    return *found;
+  }));
+  const PaymentRecord& payment = prepared.payment;
+  if (payment.status != "created" && payment.status != "processing") return OutcomeOf(payment);
+  EMP_ASSIGN(Intent intent, AskProcessor(prepared));
   EMP_TRY(RecordIntent(payment, intent));
   return OutcomeOf(payment.id, intent);
+}
+
+Status PaymentsService::Charge(const PaymentToCharge& prepared, const Settlement& settle) {
+  const PaymentRecord& payment = prepared.payment;
+  if (payment.status != "created" && payment.status != "processing") {
+    return db_.Write([&](db::Tx& tx) { return settle(tx, OutcomeOf(payment)); });
+  }
+  const Result<Intent> intent = AskProcessor(prepared);
+  return db_.Write([&](db::Tx& tx) -> Status {
+    if (!intent) return settle(tx, intent.error());
+    // The record read is the one CreatePayment made: if a webhook moved it meanwhile, the
+    // conditional update misses and ApplyToPayment reads it again.
+    EMP_TRY(ApplyToPayment(tx, payment, EventFor(payment, *intent)));
+    return settle(tx, OutcomeOf(payment.id, *intent));
+  });
 }
 
 Result<PaymentOutcome> PaymentsService::Confirm(std::int64_t payment_id) {
@@ -292,7 +322,7 @@ Result<PaymentOutcome> PaymentsService::Confirm(std::int64_t payment_id) {
   return OutcomeOf(payment.id, intent);
 }
 
-Status PaymentsService::RecordIntent(const PaymentRecord& payment, const Intent& intent) {
+PaymentEvent PaymentsService::EventFor(const PaymentRecord& payment, const Intent& intent) const {
   PaymentEvent event;
   event.type = EventTypeFor(intent.status);
   const std::string subject = intent.id.empty() ? "payment-" + std::to_string(payment.id) : intent.id;
@@ -307,7 +337,11 @@ Status PaymentsService::RecordIntent(const PaymentRecord& payment, const Intent&
   event.metadata = intent.metadata;
   event.created = clock_.NowSeconds();
   event.object = IntentObject(payment, intent);
-  return HandleEvent(event);
+  return event;
+}
+
+Status PaymentsService::RecordIntent(const PaymentRecord& payment, const Intent& intent) {
+  return HandleEvent(EventFor(payment, intent));
 }
 
 Result<PaymentRecord> PaymentsService::Get(db::Tx& tx, std::int64_t payment_id) {

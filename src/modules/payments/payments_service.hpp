@@ -38,7 +38,8 @@ class PaymentsService {
   Status DeleteCard(std::int64_t user_id, std::int64_t card_id);
   Result<SavedCard> MakeDefaultCard(std::int64_t user_id, std::int64_t card_id);
 
-  Result<std::int64_t> CreatePayment(db::Tx& tx, const NewPayment& payment);
+  Result<PaymentToCharge> CreatePayment(db::Tx& tx, const NewPayment& payment);
+  Status Charge(const PaymentToCharge& payment, const Settlement& settle);
   Result<PaymentOutcome> Execute(std::int64_t payment_id);
   Result<PaymentOutcome> Confirm(std::int64_t payment_id);
   Result<PaymentRecord> Get(db::Tx& tx, std::int64_t payment_id);
@@ -51,7 +52,16 @@ class PaymentsService {
 
  private:
   Result<std::string> EnsureCustomer(std::int64_t user_id);
-  Result<std::string> ResolvePaymentMethod(db::Tx& tx, const NewPayment& payment);
+  struct ResolvedMethod {
+    std::string provider_id;
+    bool saved = false;  ///< one of the user's saved cards (attached to their processor customer)
+  };
+  Result<ResolvedMethod> ResolvePaymentMethod(db::Tx& tx, const NewPayment& payment);
+  /// Asks the processor about a payment it has not answered for: creates the intent, or for a
+  /// processing one asks for its news.
+  Result<Intent> AskProcessor(const PaymentToCharge& prepared);
+  /// A processor's answer as the event a webhook would deliver.
+  PaymentEvent EventFor(const PaymentRecord& payment, const Intent& intent) const;
   /// Records an intent answered by the processor through HandleEvent, as a webhook would.
   Status RecordIntent(const PaymentRecord& payment, const Intent& intent);
   /// Our payment an event is about: by intent id, else by metadata payment_id.
