@@ -25,7 +25,6 @@ constexpr const char* kSetQuantity =
     "UPDATE cart_items SET quantity = :quantity WHERE id = :id AND user_id = :user_id";
 constexpr const char* kDeleteItem = "DELETE FROM cart_items WHERE id = :id AND user_id = :user_id";
 constexpr const char* kSetDiscountCode = "UPDATE carts SET discount_code = :code WHERE user_id = :user_id";
-constexpr const char* kDeleteItems = "DELETE FROM cart_items WHERE user_id = :user_id";
 constexpr const char* kDeleteCart = "DELETE FROM carts WHERE user_id = :user_id";
 
 long long AffectedRows(soci::statement& st) {
@@ -85,8 +84,7 @@ void CartRepository::SetDiscountCode(db::Tx& tx, std::int64_t user_id, const std
 
 void CartRepository::Clear(db::Tx& tx, std::int64_t user_id) const {
   const long long uid = user_id;
-  tx.sql << kDeleteItems, soci::use(uid);
-  tx.sql << kDeleteCart, soci::use(uid);
+  tx.sql << kDeleteCart, soci::use(uid);  // its lines go with it (ON DELETE CASCADE, V015)
 }
 
 }  // namespace emporium::cart
