@@ -264,7 +264,7 @@ TEST_F(OrdersFlow, InsufficientStockIs409AndRollsEverythingBack) {
 
 // The target for POST /orders with a 3-line cart is 20 statements (traced with
 // LOG_LEVEL=trace). This ceiling catches regressions (a statement per line, a re-read) on the way.
-constexpr int kCheckoutStatementCeiling = 24;
+constexpr int kCheckoutStatementCeiling = 22;
 
 TEST_F(OrdersFlow, ThreeLineCheckoutStaysWithinTheStatementBudget) {
   auto ada = Customer(1);

@@ -547,7 +547,10 @@ class StockSql {
   int n_ = 0;
 };
 
-long long MoveStock(db::Tx& tx, StockMove move, const std::vector<StockLine>& lines, std::int64_t now) {
+/// The rows moved. `levels`, when given and the database can return rows from an UPDATE (SQLite;
+/// MariaDB cannot), receives each moved row's levels after the move (variant id and stock only).
+long long MoveStock(db::Tx& tx, StockMove move, const std::vector<StockLine>& lines, std::int64_t now,
+                    std::optional<std::vector<InventoryItem>>* levels = nullptr) {
   if (lines.empty()) return 0;
   StockSql q;
   std::string sql = "UPDATE inventory_levels SET ";
@@ -571,17 +574,28 @@ long long MoveStock(db::Tx& tx, StockMove move, const std::vector<StockLine>& li
       sql += " AND on_hand >= " + q.QuantityCase(lines);
       break;
   }
-  return Exec(tx, sql, std::move(q.binds()));
+  if (levels == nullptr || tx.dialect != db::Dialect::kSqlite) return Exec(tx, sql, std::move(q.binds()));
+  auto& out = levels->emplace();
+  Rows(tx, sql + " RETURNING variant_id, on_hand, reserved, low_stock_threshold", std::move(q.binds()),
+       [&](const soci::row& r) {
+         out.push_back(InventoryItem{.variant_id = db::RowInt(r, 0),
+                                     .on_hand = db::RowInt(r, 1),
+                                     .reserved = db::RowInt(r, 2),
+                                     .low_stock_threshold = db::RowInt(r, 3)});
+       });
+  return static_cast<long long>(out.size());
 }
 
 }  // namespace
 
-bool CatalogRepository::Reserve(db::Tx& tx, const std::vector<StockLine>& lines, std::int64_t now) const {
-  return MoveStock(tx, StockMove::kReserve, lines, now) == static_cast<long long>(lines.size());
+bool CatalogRepository::Reserve(db::Tx& tx, const std::vector<StockLine>& lines, std::int64_t now,
+                                std::optional<std::vector<InventoryItem>>* levels) const {
+  return MoveStock(tx, StockMove::kReserve, lines, now, levels) == static_cast<long long>(lines.size());
 }
 
-bool CatalogRepository::Unreserve(db::Tx& tx, const std::vector<StockLine>& lines, std::int64_t now) const {
-  return MoveStock(tx, StockMove::kUnreserve, lines, now) == static_cast<long long>(lines.size());
+bool CatalogRepository::Unreserve(db::Tx& tx, const std::vector<StockLine>& lines, std::int64_t now,
+                                  std::optional<std::vector<InventoryItem>>* levels) const {
+  return MoveStock(tx, StockMove::kUnreserve, lines, now, levels) == static_cast<long long>(lines.size());
 }
 
 bool CatalogRepository::CommitReserved(db::Tx& tx, const std::vector<StockLine>& lines, std::int64_t now) const {

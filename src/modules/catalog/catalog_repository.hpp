@@ -93,10 +93,15 @@ class CatalogRepository {
   std::vector<SaleVariant> VariantsForSale(db::Tx& tx, const std::vector<std::int64_t>& ids) const;
   // One statement for all the lines (distinct variants). Each returns false when any line was
   // refused; the lines that did move must then be rolled back with the caller's transaction.
+  // `levels`, when given, receives the moved rows' levels after the move (variant id, on hand,
+  // reserved and threshold only) from the same statement where the database can (SQLite); it is
+  // left empty where it cannot (MariaDB has no UPDATE ... RETURNING): read StockOf then.
   /// reserved += quantity for every line with at least `quantity` available.
-  bool Reserve(db::Tx& tx, const std::vector<StockLine>& lines, std::int64_t now) const;
+  bool Reserve(db::Tx& tx, const std::vector<StockLine>& lines, std::int64_t now,
+               std::optional<std::vector<InventoryItem>>* levels = nullptr) const;
   /// reserved -= quantity for every line with at least `quantity` reserved.
-  bool Unreserve(db::Tx& tx, const std::vector<StockLine>& lines, std::int64_t now) const;
+  bool Unreserve(db::Tx& tx, const std::vector<StockLine>& lines, std::int64_t now,
+                 std::optional<std::vector<InventoryItem>>* levels = nullptr) const;
   /// on_hand and reserved both -= quantity (reservations become sales).
   bool CommitReserved(db::Tx& tx, const std::vector<StockLine>& lines, std::int64_t now) const;
   /// Stock levels of the given variants (deleted ones included), one statement.

@@ -140,7 +140,9 @@ class CatalogService {
   /// After available stock moved by `available_delta_sign` × quantity on each line: publishes the
   /// low-stock admin event for lines that crossed their threshold and refreshes the product's
   /// in-stock flag (and search document) when a variant ran out or came back.
-  Status AfterStockMove(db::Tx& tx, const std::vector<StockLine>& lines, int available_delta_sign);
+  /// `known`: the levels after the move, when the move returned them (else they are read).
+  Status AfterStockMove(db::Tx& tx, const std::vector<StockLine>& lines, int available_delta_sign,
+                        std::optional<std::vector<InventoryItem>> known = std::nullopt);
   Status LowStock(db::Tx& tx, std::int64_t variant_id, std::int64_t product_id, const std::string& sku,
                   std::int64_t available, std::int64_t threshold);
   /// Registers on_change_ to run after `tx` commits.
