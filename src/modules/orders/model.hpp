@@ -69,7 +69,6 @@ struct Order {
   std::string shipping_method; ///< standard | express | next_day
   bool safe_shipping = false;
   std::string tracking_number; ///< e.g. "EMP1Z8K4Q2M7W"
-  std::optional<std::int64_t> payment_id;
   std::optional<std::int64_t> courier_id;
   std::int64_t reserved_until = 0;  ///< pending_payment only: the reservation expires then
   std::int64_t created_at = 0, updated_at = 0;

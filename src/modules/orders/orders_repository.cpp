@@ -16,9 +16,9 @@ constexpr const char* kOrderColumns =
     "o.id, o.number, o.user_id, o.status, o.currency, o.subtotal, o.discount, o.shipping, o.tax, o.loyalty, "
     "o.total, o.loyalty_points_used, o.loyalty_points_earned, o.discount_code, o.ship_to_name, o.ship_to_line1, "
     "o.ship_to_line2, o.ship_to_city, o.ship_to_postal_code, o.ship_to_country, o.ship_to_phone, o.ship_to_lat, "
-    "o.ship_to_lng, o.shipping_method, o.safe_shipping, o.tracking_number, o.payment_id, o.courier_id, "
+    "o.ship_to_lng, o.shipping_method, o.safe_shipping, o.tracking_number, o.courier_id, "
     "o.reserved_until, o.paid_at, o.created_at, o.updated_at";
-constexpr std::size_t kOrderColumnCount = 32;
+constexpr std::size_t kOrderColumnCount = 31;
 
 constexpr const char* kInsertOrder =
     "INSERT INTO orders (number, user_id, status, currency, subtotal, discount, shipping, tax, loyalty, total, "
@@ -35,12 +35,10 @@ constexpr int kLineColumnCount = 9;
 constexpr const char* kInsertEvent =
     "INSERT INTO order_events (order_id, from_status, to_status, actor_user_id, actor_role, note, created_at) "
     "VALUES (:order_id, :from_status, :to_status, :actor, :role, :note, :created_at)";
-constexpr const char* kSetPayment = "UPDATE orders SET payment_id = :payment_id, updated_at = :now WHERE id = :id";
 constexpr const char* kSetCourier = "UPDATE orders SET courier_id = :courier_id, updated_at = :now WHERE id = :id";
 constexpr const char* kLineColumns =
     ", l.id, l.variant_id, l.product_id, l.sku, l.name, l.unit_price, l.quantity, l.line_total, l.weight_grams "
     "FROM orders o LEFT JOIN order_lines l ON l.order_id = o.id WHERE o.id = :id ORDER BY l.id";
-constexpr const char* kIdByPayment = "SELECT id FROM orders WHERE payment_id = :payment_id";
 constexpr const char* kUpdateStatus =
     "UPDATE orders SET status = :to, updated_at = :now, paid_at = COALESCE(:paid_at, paid_at) "
     "WHERE id = :id AND status = :from";
@@ -86,12 +84,11 @@ Order ToOrder(const soci::row& r) {
   o.shipping_method = db::RowStr(r, 23);
   o.safe_shipping = db::RowInt(r, 24) != 0;
   o.tracking_number = db::RowStr(r, 25);
-  o.payment_id = db::RowOptInt(r, 26);
-  o.courier_id = db::RowOptInt(r, 27);
-  o.reserved_until = db::RowInt(r, 28);
-  o.paid_at = db::RowOptInt(r, 29);
-  o.created_at = db::RowInt(r, 30);
-  o.updated_at = db::RowInt(r, 31);
+  o.courier_id = db::RowOptInt(r, 26);
+  o.reserved_until = db::RowInt(r, 27);
+  o.paid_at = db::RowOptInt(r, 28);
+  o.created_at = db::RowInt(r, 29);
+  o.updated_at = db::RowInt(r, 30);
   return o;
 }
 
@@ -167,11 +164,6 @@ void OrdersRepository::InsertEvent(db::Tx& tx, const OrderEvent& e) const {
                      .Int(e.created_at)));
 }
 
-void OrdersRepository::SetPaymentId(db::Tx& tx, std::int64_t order_id, std::int64_t payment_id,
-                                    std::int64_t now) const {
-  Exec(tx, kSetPayment, std::move(Binds().Int(payment_id).Int(now).Int(order_id)));
-}
-
 bool OrdersRepository::SetCourier(db::Tx& tx, std::int64_t order_id, std::int64_t courier_id,
                                   std::int64_t now) const {
   return Exec(tx, kSetCourier, std::move(Binds().Int(courier_id).Int(now).Int(order_id))) > 0;
@@ -185,12 +177,6 @@ std::optional<Order> OrdersRepository::Find(db::Tx& tx, std::int64_t order_id) c
          if (r.get_indicator(kOrderColumnCount) != soci::i_null) out->lines.push_back(ToLine(r, kOrderColumnCount));
        });
   return out;
-}
-
-std::optional<std::int64_t> OrdersRepository::FindIdByPayment(db::Tx& tx, std::int64_t payment_id) const {
-  std::optional<std::int64_t> id;
-  Rows(tx, kIdByPayment, std::move(Binds().Int(payment_id)), [&](const soci::row& r) { id = db::RowInt(r, 0); });
-  return id;
 }
 
 bool OrdersRepository::UpdateStatus(db::Tx& tx, std::int64_t order_id, OrderStatus from, OrderStatus to,

@@ -30,14 +30,11 @@ class OrdersRepository {
   /// All lines of one order in ONE multi-row INSERT; sets each line's id.
   void InsertLines(db::Tx& tx, std::int64_t order_id, std::vector<OrderLine>& lines) const;
   void InsertEvent(db::Tx& tx, const OrderEvent& event) const;
-  void SetPaymentId(db::Tx& tx, std::int64_t order_id, std::int64_t payment_id, std::int64_t now) const;
   /// Sets the courier; false when the order does not exist.
   bool SetCourier(db::Tx& tx, std::int64_t order_id, std::int64_t courier_id, std::int64_t now) const;
 
   /// The order with its lines, in ONE statement (the order columns repeat on each line row).
   std::optional<Order> Find(db::Tx& tx, std::int64_t order_id) const;
-  /// The order linked to one of our payment records.
-  std::optional<std::int64_t> FindIdByPayment(db::Tx& tx, std::int64_t payment_id) const;
 
   /// Moves the order from `from` to `to` only if it is still in `from`; `paid_at` is set when given.
   /// False when another writer moved it first (or the order does not exist).

@@ -258,8 +258,6 @@ Result<Order> OrdersService::PlaceInTransaction(db::Tx& tx, const PlaceOrderInpu
                                                    .amount = order.total,
                                                    .currency = order.currency,
                                                    .payment_method = in.payment_method}));
-  repo_.SetPaymentId(tx, order.id, payment->payment.id, now);
-  order.payment_id = payment->payment.id;
   return order;
 }
 
@@ -336,7 +334,12 @@ Status OrdersService::OnPaymentEvent(db::Tx& tx, const payments::PaymentEvent& e
   if (!succeeded && !failed) return OkStatus();
   std::optional<std::int64_t> order_id;
   if (auto it = event.metadata.find("order_id"); it != event.metadata.end()) order_id = ParseId(it->second);
-  if (!order_id && event.payment_id > 0) order_id = repo_.FindIdByPayment(tx, event.payment_id);
+  if (!order_id && event.payment_id > 0) {
+    // An event without our metadata (sent by hand from the dashboard, say): the payment names it.
+    if (auto payment = payments_.Get(tx, event.payment_id); payment && payment->purpose == "order") {
+      order_id = payment->order_id;
+    }
+  }
   if (!order_id) return OkStatus();  // not an order's payment (memberships, replenishment)
   auto order = repo_.Find(tx, *order_id);
   // Late or repeated deliveries find the order already settled (or gone): nothing to do.
