@@ -141,18 +141,20 @@ Result<CartView> CartService::View(std::int64_t user_id) {
 }
 
 Result<CartView> CartService::AddItem(std::int64_t user_id, std::int64_t variant_id, std::int64_t quantity) {
+  // The variant is checked on a read snapshot of its own, before the write: what a cart holds is
+  // advice (stock is reserved at checkout, in the order's transaction), so SQLite's single writer is
+  // held only for the cart's own rows.
+  EMP_ASSIGN(const auto variants, db_.ReadStatement([&](db::Tx& tx) { return catalog_.VariantsForSale(tx, {variant_id}); }));
+  if (variants.empty()) return Error::NotFound("The variant does not exist.");
+  const auto& v = variants.front();
+  if (!IsPurchasable(v, clock_.NowSeconds())) return Error::Invalid("variant_id", "is not for sale");
+  if (const auto currency = pricing_.Currency(); v.currency != currency) {
+    return Error::Invalid("variant_id", "is priced in " + v.currency + ", not in the store currency " + currency);
+  }
   EMP_ASSIGN(Cart cart, db_.Write([&](db::Tx& tx) -> Result<Cart> {
     const auto now = clock_.NowSeconds();
     repo_.Touch(tx, user_id, now);
     Cart cart = repo_.Load(tx, user_id);
-    EMP_ASSIGN(const auto variants, catalog_.VariantsForSale(tx, {variant_id}));
-    if (variants.empty()) return Error::NotFound("The variant does not exist.");
-    const auto& v = variants.front();
-    if (!IsPurchasable(v, now)) return Error::Invalid("variant_id", "is not for sale");
-    if (const auto currency = pricing_.Currency(); v.currency != currency) {
-      return Error::Invalid("variant_id", "is priced in " + v.currency + ", not in the store currency " + currency);
-    }
-
     auto existing = std::find_if(cart.items.begin(), cart.items.end(),
                                  [&](const CartItem& i) { return i.variant_id == variant_id; });
     const bool merge = existing != cart.items.end();
