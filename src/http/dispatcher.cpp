@@ -333,6 +333,19 @@ Response Dispatcher::Run(Request& req, Context& ctx) {
   }
 
   const std::string_view token = BearerToken(req.Header("Authorization"));
+  // What the authenticator keeps for this request lives exactly as long as it, whichever way it ends
+  // (the handler runs below, on this thread).
+  struct RequestScope {
+    Authenticator* authenticator;
+    explicit RequestScope(Authenticator* a) : authenticator(a) {
+      if (authenticator) authenticator->Forget();
+    }
+    ~RequestScope() {
+      if (authenticator) authenticator->Forget();
+    }
+    RequestScope(const RequestScope&) = delete;
+    RequestScope& operator=(const RequestScope&) = delete;
+  } scope{authenticator_};
   if (route.options.authenticated || !route.options.roles.empty()) {
     if (!authenticator_) {
       Log()->error(fmt::format(R"({{"msg":"route requires authentication but no authenticator is set","route":"{}"}})",

@@ -34,7 +34,17 @@ class Authenticator {
   /// kUnauthorized on failure (bad signature, expired, deactivated user ...). Thread-safe; may block
   /// (it reads the user row), so it runs on the worker pool.
   virtual Result<Principal> Authenticate(std::string_view token) = 0;
+  /// Drops whatever Authenticate kept on this thread for the request at hand (the user row, so
+  /// the handler need not read it again). The dispatcher calls it before and after every request.
+  virtual void Forget() {}
 };
+
+/// Authenticate for a caller outside a request (a WebSocket or Socket.IO handshake): keeps nothing.
+inline Result<Principal> AuthenticateOnly(Authenticator& authenticator, std::string_view token) {
+  auto principal = authenticator.Authenticate(token);
+  authenticator.Forget();
+  return principal;
+}
 
 class Dispatcher {
  public:

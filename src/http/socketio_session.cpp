@@ -179,7 +179,7 @@ void Session::OnConnect(socketio::Packet packet, After& after) {
 
 // On the worker pool: the token check and the default rooms read the database.
 void Session::Authenticate(std::string token) {
-  auto principal = services_->auth->Authenticate(token);
+  auto principal = AuthenticateOnly(*services_->auth, token);
   std::vector<std::string> rooms;
   if (principal) rooms = services_->rooms->DefaultRooms(*principal);
   After after;

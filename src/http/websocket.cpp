@@ -178,7 +178,7 @@ class WsSession final : public infra::realtime::Subscriber, public std::enable_s
         Close(ws::kCloseUnauthorized, "authenticate first");
         co_return;
       }
-      auto who = co_await OnWorker(ctx.workers, [&] { return services_.auth.Authenticate(frame->token); });
+      auto who = co_await OnWorker(ctx.workers, [&] { return AuthenticateOnly(services_.auth, frame->token); });
       if (!who) {
         Close(ws::kCloseUnauthorized, "invalid access token");
         co_return;
@@ -232,7 +232,7 @@ class WsSession final : public infra::realtime::Subscriber, public std::enable_s
 
   /// A fresh token for the same user extends the connection past the old token's expiry.
   asio::awaitable<void> Reauthenticate(StreamContext& ctx, const ws::ClientFrame& frame) {
-    auto who = co_await OnWorker(ctx.workers, [&] { return services_.auth.Authenticate(frame.token); });
+    auto who = co_await OnWorker(ctx.workers, [&] { return AuthenticateOnly(services_.auth, frame.token); });
     if (!who) {
       Send(ws::ErrorReply(Error::Unauthorized("The access token is invalid or expired."), frame.id));
       co_return;
@@ -427,7 +427,7 @@ class WebSocketEndpoint final : public StreamEndpoint {
 
     std::optional<Principal> principal;
     if (auto token = ws::TokenFrom(req)) {
-      auto who = co_await OnWorker(ctx.workers, [&] { return services_.auth.Authenticate(*token); });
+      auto who = co_await OnWorker(ctx.workers, [&] { return AuthenticateOnly(services_.auth, *token); });
       if (!who) {
         const Error error = Error::Unauthorized("The access token is invalid or expired.");
         co_await Refuse(ctx, stream, req, msg.version(), error);

@@ -35,11 +35,14 @@ class FakeAuthenticator final : public Authenticator {
  public:
   Result<Principal> Authenticate(std::string_view token) override {
     ++calls;
+    kept = std::string(token);  // like TokenAuthenticator's user row, for the request's duration
     if (token == "admin-token") return User(1, Role::kAdmin);
     if (token == "customer-token") return User(2, Role::kCustomer);
     return Error::Unauthorized("The access token is invalid or expired.");
   }
+  void Forget() override { kept.reset(); }
   int calls = 0;
+  std::optional<std::string> kept;
 };
 
 class DispatcherTest : public ::testing::Test {
@@ -501,6 +504,37 @@ TEST_F(DispatcherTest, InlineReadRoutesStayOnWorkersWithANetworkRateLimiter) {
   d.SetAuthenticator(&auth_);
   d.EnableInlineReads();
   EXPECT_FALSE(d.IsInline(Req(Method::kGet, "/api/v1/profile", {{"Authorization", "Bearer customer-token"}})));
+}
+
+TEST_F(DispatcherTest, WhatTheAuthenticatorKeepsLivesOnlyAsLongAsTheRequest) {
+  std::optional<std::string> seen_by_handler;
+  router_.Get(
+      "/api/v1/peek",
+      [&](Request&) -> Result<Response> {
+        seen_by_handler = auth_.kept;
+        return Response::NoContent();
+      },
+      RouteOptions::User());
+  EXPECT_EQ(Send(Method::kGet, "/api/v1/peek", {{"Authorization", "Bearer customer-token"}}).status, 204);
+  EXPECT_EQ(seen_by_handler, "customer-token");
+  EXPECT_FALSE(auth_.kept.has_value()) << "kept after the request was answered";
+  // Refused requests (a role the route does not admit, a bad token) end the same way.
+  EXPECT_EQ(Send(Method::kGet, "/api/v1/admin/users", {{"Authorization", "Bearer customer-token"}}).status, 403);
+  EXPECT_FALSE(auth_.kept.has_value());
+  EXPECT_EQ(Send(Method::kGet, "/api/v1/me", {{"Authorization", "Bearer wrong"}}).status, 401);
+  EXPECT_FALSE(auth_.kept.has_value());
+  // Something left by an authentication outside any request is gone before the next one runs.
+  auth_.kept = "left-over";
+  EXPECT_EQ(Send(Method::kGet, "/api/v1/peek", {{"Authorization", "Bearer admin-token"}}).status, 204);
+  EXPECT_EQ(seen_by_handler, "admin-token");
+  auth_.kept = "left-over";
+  seen_by_handler.reset();
+  router_.Get("/peek-public", [&](Request&) -> Result<Response> {
+    seen_by_handler = auth_.kept;
+    return Response::NoContent();
+  });
+  EXPECT_EQ(Send(Method::kGet, "/peek-public").status, 204);
+  EXPECT_FALSE(seen_by_handler.has_value()) << "a public request saw another request's user";
 }
 
 TEST_F(DispatcherTest, NoContentHasNoBody) {

@@ -51,4 +51,6 @@ Result<Principal> TokenAuthenticator::Authenticate(std::string_view token) {
   return Principal{.user_id = user->id, .role = user->role, .jti = claims.jti, .issued_at = claims.issued_at};
 }
 
+void TokenAuthenticator::Forget() { CurrentUser::Clear(); }
+
 }  // namespace emporium::auth

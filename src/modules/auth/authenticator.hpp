@@ -18,9 +18,12 @@ namespace emporium::auth {
 /// The user row loaded by the latest successful TokenAuthenticator::Authenticate on this thread.
 ///
 /// Why this is sound: http::Dispatcher::Handle runs authentication and then the handler
-/// synchronously on the same worker thread, and Authenticate clears the slot before anything else,
-/// so the slot can only hold the row of the request being handled. Readers also match the user id
-/// and the token's jti, and fall back to a SELECT when the slot is empty or belongs to someone else.
+/// synchronously on the same thread, Authenticate clears the slot before anything else, and the
+/// dispatcher's Forget clears it before and after every request (handshakes outside requests use
+/// http::AuthenticateOnly, which keeps nothing). So the slot only ever holds the row of the request
+/// being handled, never one a job, a webhook or the next request would see. Readers also match the
+/// user id (and the token's jti where they have it), and fall back to a SELECT when the slot is
+/// empty or belongs to someone else.
 /// GET /me uses it to cost exactly the one indexed SELECT of authentication.
 class CurrentUser {
  public:
@@ -44,6 +47,9 @@ class TokenAuthenticator final : public http::Authenticator {
       : db_(db), jwt_(jwt), users_(users) {}
 
   Result<Principal> Authenticate(std::string_view token) override;
+  /// Forgets the request's row (CurrentUser): a later request on this thread, a job or a webhook
+  /// must never see it.
+  void Forget() override;
 
  private:
   db::Database& db_;
