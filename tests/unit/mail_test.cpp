@@ -16,6 +16,7 @@
 #include "core/config.hpp"
 #include "http/router.hpp"
 #include "http/validation.hpp"
+#include "core/resources.hpp"
 #include "infra/mail/mailer.hpp"
 #include "infra/mail/mime.hpp"
 #include "infra/mail/outbox.hpp"
@@ -485,6 +486,32 @@ TEST(MailTemplates, RendersEveryTemplateTheAuthModuleUses) {
     EXPECT_NE(m->text.find("Jane"), std::string::npos) << name;
     EXPECT_NE(m->html.find("Jane"), std::string::npos) << name;
   }
+}
+
+// Durable mail is rendered when its job runs, so a broken template must be caught here, not by a
+// customer's receipt going dead in the queue.
+TEST(MailTemplates, EveryTemplateInTheBinaryRendersAndPassesTheEnqueueCheck) {
+  int templates = 0;
+  for (const auto& entry : core::ResourcesUnder("templates/email/")) {
+    constexpr std::string_view kSuffix = ".subject.mustache";
+    std::string_view path = entry.path;
+    if (!path.ends_with(kSuffix)) continue;
+    path.remove_prefix(std::string_view("templates/email/").size());
+    path.remove_suffix(kSuffix.size());
+    const std::string name(path);
+    ++templates;
+    EXPECT_TRUE(CheckMailTemplate(name)) << name;
+    // What the notifier always adds; each caller adds its own facts on top.
+    auto m = RenderMail(name, "jane@example.com",
+                        {{"first_name", "Jane"}, {"store_name", "Emporium"}, {"title", "Title"}, {"body", "Body"},
+                         {"link", "http://x.test/l"}});
+    ASSERT_TRUE(m) << name << ": " << m.error().message;
+    EXPECT_FALSE(m->subject.empty()) << name;
+    EXPECT_FALSE(m->html.empty()) << name;
+  }
+  EXPECT_GE(templates, 10);
+  EXPECT_FALSE(CheckMailTemplate("no_such_template"));
+  EXPECT_FALSE(CheckMailTemplate("../../etc/passwd"));
 }
 
 TEST(MailTemplates, FailsClearlyForAMissingTemplate) {

@@ -34,7 +34,33 @@ std::optional<std::string> StringField(const json::object& o, std::string_view k
   return std::string(v->as_string());
 }
 
+/// A templated mail's job: what rendering needs, rendered when it is delivered. Rendering in the
+/// caller's transaction held SQLite's single writer for it, and the rendered HTML made every
+/// receipt's job row a few overflow pages.
+json::object TemplatePayloadOf(const std::string& template_name, const std::string& to,
+                               const std::map<std::string, std::string>& values, const std::string& message_id) {
+  json::object v;
+  for (const auto& [key, value] : values) v[key] = value;
+  return {{"to", to}, {"template", template_name}, {"values", std::move(v)}, {"message_id", message_id}};
+}
+
 Result<MailMessage> MessageOf(const json::object& payload) {
+  if (const auto* values = payload.if_contains("values"); values != nullptr && values->is_object()) {
+    auto to = StringField(payload, "to");
+    auto template_name = StringField(payload, "template");
+    auto message_id = StringField(payload, "message_id");
+    if (!to || !template_name || !message_id || message_id->empty()) {
+      return Error::Invalid("payload", "a templated mail.send payload needs to, template, values and message_id");
+    }
+    std::map<std::string, std::string> fields;
+    for (const auto& [key, value] : values->as_object()) {
+      if (!value.is_string()) return Error::Invalid("payload", "template values must be strings");
+      fields.emplace(std::string(key), std::string(value.as_string()));
+    }
+    EMP_ASSIGN(MailMessage m, RenderMail(*template_name, *to, fields));
+    m.message_id = std::move(*message_id);
+    return m;
+  }
   MailMessage m;
   auto to = StringField(payload, "to");
   auto subject = StringField(payload, "subject");
@@ -66,9 +92,12 @@ struct MailService::Durable {
   // the job sends the same one.
   jobs::JobSpec Spec(MailMessage message, const std::optional<std::string>& unique_key) const {
     if (message.message_id.empty()) message.message_id = MakeMessageId(from);
+    return Spec(PayloadOf(message), unique_key);
+  }
+  static jobs::JobSpec Spec(json::object payload, const std::optional<std::string>& unique_key) {
     return {.queue = "mail",
             .type = kJobType,
-            .payload = PayloadOf(message),
+            .payload = std::move(payload),
             .max_attempts = kMailJobAttempts,
             .unique_key = unique_key};
   }
@@ -211,11 +240,15 @@ Status MailService::SendTemplate(const std::string& template_name, const std::st
 Status MailService::SendTemplate(db::Tx& tx, const std::string& template_name, const std::string& to,
                                  const std::map<std::string, std::string>& values,
                                  const std::optional<std::string>& unique_key) {
-  EMP_ASSIGN(MailMessage message, RenderMail(template_name, to, values));
   if (durable_) {
-    EMP_TRY(durable_->queue.Enqueue(tx, durable_->Spec(std::move(message), unique_key)));
+    // Rendered by the job, outside the caller's transaction; the message id is fixed now, so every
+    // attempt sends the same message.
+    EMP_TRY(CheckMailTemplate(template_name));
+    const auto payload = TemplatePayloadOf(template_name, to, values, MakeMessageId(durable_->from));
+    EMP_TRY(durable_->queue.Enqueue(tx, Durable::Spec(payload, unique_key)));
     return OkStatus();
   }
+  EMP_ASSIGN(MailMessage message, RenderMail(template_name, to, values));
   tx.AfterCommit([this, message = std::move(message)]() mutable { Enqueue(std::move(message)); });
   return OkStatus();
 }

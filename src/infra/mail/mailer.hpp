@@ -52,6 +52,10 @@ std::unique_ptr<Mailer> MakeOutboxMailer(std::string dir, std::string from);
 /// SMTP over libcurl: smtp://user:pass@host:port (STARTTLS when offered) or smtps://.
 std::unique_ptr<Mailer> MakeSmtpMailer(std::string smtp_url, std::string from);
 
+/// kInternal unless `template_name` names a template with its subject, text and HTML parts (what
+/// RenderMail needs), without rendering it.
+Status CheckMailTemplate(const std::string& template_name);
+
 /// Renders the three templates templates/email/<name>.{subject,txt,html}.mustache. Values are
 /// strings only (kainjow mustache silently turns numbers into booleans). HTML is escaped in the
 /// .html template; the text and subject templates render values verbatim, and the subject is
@@ -66,9 +70,12 @@ Result<std::string> RenderMustache(std::string_view source, const std::map<std::
 
 /// Renders mail and hands it to delivery.
 ///
-/// Durable mode (after UseJobQueue): each message is rendered at once (a template error is the
-/// caller's error) and stored, rendered, as the payload of a "mail.send" job: {to, subject, text,
-/// html, template, message_id}. The job handler (Deliver) sends it at most once per job; see
+/// Durable mode (after UseJobQueue): each message becomes the payload of a "mail.send" job. A
+/// templated one (SendTemplate in the caller's transaction) is stored as {to, template, values,
+/// message_id} and rendered when the job runs, so the caller's transaction (and SQLite's single
+/// writer) does not wait for the rendering; a missing template is still the caller's error at once.
+/// A message given rendered (Send) is stored as {to, subject, text, html, template, message_id};
+/// Deliver reads both shapes. The job handler (Deliver) sends it at most once per job; see
 /// Deliver for the exact guarantee. Without a job queue, messages wait in memory on a background
 /// thread with retries and backoff, and a message queued when the process dies is lost.
 class MailService {

@@ -26,6 +26,13 @@ std::string OneLine(std::string_view s) {
   return out;
 }
 
+constexpr std::string_view kParts[] = {".subject.mustache", ".txt.mustache", ".html.mustache"};
+
+bool IsSafeName(const std::string& template_name) {
+  return !template_name.empty() &&
+         template_name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") == std::string::npos;
+}
+
 Result<std::string> RenderResource(const std::string& template_name, std::string_view suffix,
                                    const std::map<std::string, std::string>& values, bool escape_html) {
   const std::string path = "templates/email/" + template_name + std::string(suffix);
@@ -51,18 +58,25 @@ Result<std::string> RenderMustache(std::string_view source, const std::map<std::
   return out;
 }
 
+Status CheckMailTemplate(const std::string& template_name) {
+  if (!IsSafeName(template_name)) return Error::Internal("Invalid e-mail template name \"" + template_name + "\".");
+  for (const auto part : kParts) {
+    const std::string path = "templates/email/" + template_name + std::string(part);
+    if (!core::Resource(path)) return Error::Internal("The e-mail template " + path + " is missing.");
+  }
+  return OkStatus();
+}
+
 Result<MailMessage> RenderMail(const std::string& template_name, const std::string& to,
                                const std::map<std::string, std::string>& values) {
-  const bool safe_name = !template_name.empty() &&
-                         template_name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") == std::string::npos;
-  if (!safe_name) return Error::Internal("Invalid e-mail template name \"" + template_name + "\".");
+  if (!IsSafeName(template_name)) return Error::Internal("Invalid e-mail template name \"" + template_name + "\".");
   MailMessage message;
   message.to = to;
   message.template_name = template_name;
-  EMP_ASSIGN(const std::string subject, RenderResource(template_name, ".subject.mustache", values, false));
+  EMP_ASSIGN(const std::string subject, RenderResource(template_name, kParts[0], values, false));
   message.subject = OneLine(subject);
-  EMP_ASSIGN(message.text, RenderResource(template_name, ".txt.mustache", values, false));
-  EMP_ASSIGN(message.html, RenderResource(template_name, ".html.mustache", values, true));
+  EMP_ASSIGN(message.text, RenderResource(template_name, kParts[1], values, false));
+  EMP_ASSIGN(message.html, RenderResource(template_name, kParts[2], values, true));
   return message;
 }
 
