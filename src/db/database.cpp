@@ -519,10 +519,19 @@ std::atomic<std::uint64_t> next_database_id{1};
 
 class Database::Lease {
  public:
-  /// Reads take the thread's own session when it has one for this Database; everything else leases.
-  Lease(Database& db, bool read) : db_(db) {
-    if (read && t_thread_session.database_id == db.id_) {
+  enum class Kind {
+    kRead,    ///< the thread's own session when it has one for this Database, else the pool
+    kPool,    ///< a pooled session
+    kWriter,  ///< the SQLite writer's session where there is one (the caller holds sqlite_writer_), else the pool
+  };
+  Lease(Database& db, Kind kind) : db_(db) {
+    if (kind == Kind::kRead && t_thread_session.database_id == db.id_) {
       own_ = t_thread_session.session;
+      ok_ = true;
+      return;
+    }
+    if (kind == Kind::kWriter && db.writer_session_) {
+      own_ = db.writer_session_.get();
       ok_ = true;
       return;
     }
@@ -615,6 +624,14 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& url, int poo
     return Error::Unavailable("Cannot open the database " + ci.display + ": " + SafeErrorText(e));
   }
   if (sqlite && ci.sqlite_path != ":memory:") {
+    try {
+      db->writer_session_ = std::make_unique<soci::session>();
+      db->writer_session_->open(soci::sqlite3, ci.connect_string);
+      db->writer_session_->set_logger(soci::logger(new CountingLogger));
+      Configure(*db->writer_session_, ci);
+    } catch (const std::exception& e) {
+      return Error::Unavailable("Cannot open the database " + ci.display + ": " + SafeErrorText(e));
+    }
     // Now that the sessions have created the file and switched it to WAL.
     auto checkpointer = WalCheckpointer::Start(ci.sqlite_path, db->sqlite_writer_);
     if (!checkpointer) return std::move(checkpointer).error();
@@ -623,6 +640,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& url, int poo
       auto* backend = static_cast<soci::sqlite3_session_backend*>(db->pool_->at(static_cast<std::size_t>(i)).get_backend());
       db->checkpointer_->Attach(backend->conn_);
     }
+    db->checkpointer_->Attach(static_cast<soci::sqlite3_session_backend*>(db->writer_session_->get_backend())->conn_);
   }
   Log()->info("{\"event\":\"db_open\",\"url\":\"" + core::JsonEscape(ci.display) +
               "\",\"pool\":" + std::to_string(size) + "}");
@@ -660,7 +678,7 @@ Status Database::Run(Mode mode, const std::function<Status(Tx&)>& body) {
       // Taken before the session is leased, so a queued writer does not hold a connection idle.
       std::unique_lock<std::mutex> writer;
       if (sqlite && write) writer = std::unique_lock(sqlite_writer_);
-      Lease lease(*this, !write);
+      Lease lease(*this, !write ? Lease::Kind::kRead : sqlite ? Lease::Kind::kWriter : Lease::Kind::kPool);
       if (!lease) {
         failures_.fetch_add(1, std::memory_order_relaxed);
         Log()->error(std::string("{\"event\":\"db_pool_exhausted\",\"op\":\"") + op + "\"}");
@@ -732,7 +750,7 @@ Status Database::RunWithoutTransaction(const std::function<Status(Tx&)>& body) {
   ActiveScope active(this);
   std::vector<std::function<void()>> callbacks;
   {
-    Lease lease(*this, false);
+    Lease lease(*this, Lease::Kind::kPool);
     if (!lease) {
       failures_.fetch_add(1, std::memory_order_relaxed);
       return Error::Unavailable("All database connections are busy; try again.");
@@ -761,7 +779,7 @@ Status Database::RunWithoutTransaction(const std::function<Status(Tx&)>& body) {
 }
 
 Status Database::Ping() {
-  Lease lease(*this, false);
+  Lease lease(*this, Lease::Kind::kPool);
   if (!lease) return Error::Unavailable("All database connections are busy.");
   soci::session& sql = lease.session();
   for (int attempt = 1;; ++attempt) {

@@ -170,6 +170,11 @@ class Database {
   /// outlives the connections attached to it.
   std::unique_ptr<WalCheckpointer> checkpointer_;
   std::unique_ptr<soci::connection_pool> pool_;
+  /// SQLite files: the one connection every write transaction of this process uses, under
+  /// sqlite_writer_. SQLite drops a connection's page cache whenever another connection has
+  /// committed, so writes spread over the pool re-read every B-tree page they touched; the only
+  /// writer's cache stays warm. Writes were serialised anyway, so this costs no concurrency.
+  std::unique_ptr<soci::session> writer_session_;
   /// OpenThreadSession's connections (closed before the checkpointer, like the pool's).
   std::mutex thread_sessions_mutex_;
   std::vector<std::unique_ptr<soci::session>> thread_sessions_;
