@@ -180,6 +180,39 @@ TEST_F(OrdersFlow, ThreeDSecureStaysPendingUntilConfirmed) {
   EXPECT_EQ(MailsOf("orders_receipt").size(), 1u);
 }
 
+// Nothing listens at the processor's address: the order waits for the webhook or the sweeper.
+class OrdersWithTheProcessorDown : public OrdersHarness {
+ protected:
+  void SetUp() override {
+    config_.stripe_secret_key = "sk_test_unreachable";
+    config_.stripe_api_base = "http://127.0.0.1:9";  // the discard port, closed here
+    config_.stripe_timeout = std::chrono::seconds(2);
+    OrdersHarness::SetUp();
+  }
+};
+
+TEST_F(OrdersWithTheProcessorDown, TheOrderWaitsWithItsStockReservedAndTheAnswerReplays) {
+  const auto v = Variant("DOWN-1", 5);
+  auto ada = Customer(1);
+  AddToCart(ada, v, 2);
+  auto r = PlaceOrder(ada, "down", OrderBody());
+  ASSERT_EQ(r.status, 201) << r.response.body;
+  EXPECT_EQ(StatusOf(r), "pending_payment");
+  EXPECT_EQ(PaymentStatus(r), "processing");
+  EXPECT_EQ(StockOf(v).reserved, 2);
+  EXPECT_EQ(StockOf(v).on_hand, 5);
+  // Not settled here, so the answer is the stored order, and the customer hears it was placed.
+  auto detail = Get("/api/v1/orders/" + std::to_string(Id(r)), ada.access_token);
+  ASSERT_EQ(detail.status, 200) << detail.response.body;
+  EXPECT_EQ(r.obj().at("timeline"), detail.obj().at("timeline"));
+  EXPECT_EQ(CountRows("SELECT COUNT(*) FROM notifications WHERE type = 'order.placed'"), 1);
+  EXPECT_TRUE(MailsOf("orders_receipt").empty());
+
+  auto again = PlaceOrder(ada, "down", OrderBody());
+  EXPECT_EQ(again.status, 201);
+  EXPECT_EQ(again.response.body, r.response.body);
+}
+
 TEST_F(OrdersFlow, ReplaysTheFirstAnswerForTheSameKeyAndBody) {
   const auto v = Variant("HP-5", 5);
   auto ada = Customer(1);
