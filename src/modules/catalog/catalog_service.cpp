@@ -566,7 +566,9 @@ Result<Variant> CatalogService::UpdateVariant(std::int64_t product_id, std::int6
     if (patch.barcode) v->barcode = *patch.barcode;
     if (patch.position) v->position = *patch.position;
     std::string currency;
-    for (const auto& other : repo_.VariantsOf(tx, {product_id})[product_id]) {
+    // Named: iterating `VariantsOf(...)[id]` directly would walk a map destroyed before the loop.
+    auto siblings = repo_.VariantsOf(tx, {product_id});
+    for (const auto& other : siblings[product_id]) {
       if (other.id != variant_id) {
         currency = other.currency;
         break;
