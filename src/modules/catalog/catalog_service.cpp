@@ -735,23 +735,27 @@ Status CatalogService::AfterStockMove(db::Tx& tx, const std::vector<StockLine>& 
                                       std::optional<std::vector<InventoryItem>> known) {
   std::map<std::int64_t, std::int64_t> moved;
   for (const auto& line : lines) moved[line.variant_id] = available_delta_sign * line.quantity;
-  const auto raises_event = [&](const InventoryItem& level) {
-    const auto available = level.on_hand - level.reserved;
-    const auto before = available - moved[level.variant_id];
-    return (before > 0) != (available > 0) ||
-           (available <= level.low_stock_threshold && before > level.low_stock_threshold);
+  const auto available = [](const InventoryItem& level) { return level.on_hand - level.reserved; };
+  const auto before = [&](const InventoryItem& level) { return available(level) - moved[level.variant_id]; };
+  const auto ran_out_or_came_back = [&](const InventoryItem& level) {
+    return (before(level) > 0) != (available(level) > 0);
+  };
+  const auto crossed_low_line = [&](const InventoryItem& level) {
+    return available(level) <= level.low_stock_threshold && before(level) > level.low_stock_threshold;
   };
   // The levels the move returned are enough to see that nothing crossed a line, which is the rule;
   // the names and products of the variants are read only when something did.
-  if (known && std::none_of(known->begin(), known->end(), raises_event)) return OkStatus();
+  if (known && std::none_of(known->begin(), known->end(), [&](const InventoryItem& level) {
+        return ran_out_or_came_back(level) || crossed_low_line(level);
+      })) {
+    return OkStatus();
+  }
   const auto levels = repo_.StockOf(tx, VariantIds(lines));
   std::vector<std::int64_t> flipped_products;
   for (const auto& level : levels) {
-    const auto available = level.on_hand - level.reserved;
-    const auto before = available - moved[level.variant_id];
-    if ((before > 0) != (available > 0)) flipped_products.push_back(level.product_id);
-    if (available <= level.low_stock_threshold && before > level.low_stock_threshold) {
-      EMP_TRY(LowStock(tx, level.variant_id, level.product_id, level.sku, available, level.low_stock_threshold));
+    if (ran_out_or_came_back(level)) flipped_products.push_back(level.product_id);
+    if (crossed_low_line(level)) {
+      EMP_TRY(LowStock(tx, level.variant_id, level.product_id, level.sku, available(level), level.low_stock_threshold));
     }
   }
   // Rare (a variant ran out or came back): only then is the product's in-stock flag and search
