@@ -43,15 +43,19 @@ function check(condition, message, detail) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
+/// A port below the kernel's ephemeral range (so no client socket beside us holds it) that we could
+/// bind a moment ago. PUBLIC_URL must name the port before the server starts, hence no `--port 0`.
+async function freePort() {
+  const [low] = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+  for (;;) {
+    const port = 10000 + Math.floor(Math.random() * (low - 10000));
+    const free = await new Promise((resolve) => {
+      const s = net.createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
 }
 
 function request(method, url, { body, token } = {}) {
@@ -159,35 +163,43 @@ async function waitForMail(to, timeoutMs) {
 }
 
 async function main() {
-  const port = await freePort();
-  const publicUrl = `http://127.0.0.1:${port}`;
-  const env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME || work,
-    DATA_DIR: path.join(work, 'data'),
-    DATABASE_URL: process.env.E2E_DATABASE_URL || `sqlite://${path.join(work, 'emporium.db')}`,
-    SMTP_URL: smtpUrl,
-    MAIL_FROM: 'Emporium E2E <no-reply@emporium.test>',
-    PUBLIC_URL: publicUrl,
-    EMPORIUM_ENV: 'test',
-    LOG_FORMAT: 'json',
-    LOG_LEVEL: process.env.LOG_LEVEL || 'info',
-    PASSWORD_HASH_OPS: '1',
-    PASSWORD_HASH_MEMORY_KIB: '8',
-  };
+  // Another test may bind the port between our check and the server's bind: a server that exits
+  // before it listens is started again on another port.
   const stdoutFile = path.join(work, 'stdout.log');
   const logFile = path.join(work, 'server.log');
-  server = spawn(binary, ['serve', '--port', String(port)], {
-    cwd: work, env, stdio: ['ignore', fs.openSync(stdoutFile, 'w'), fs.openSync(logFile, 'w')],
-  });
-  let exited = null;
-  server.on('exit', (code, signal) => { exited = { code, signal }; });
-
+  let env = null;
+  let publicUrl = null;
   let baseUrl = null;
-  for (let i = 0; i < 600 && !baseUrl && !exited; i++) {
-    const m = /listening on (http:\/\/\S+)/.exec(fs.readFileSync(stdoutFile, 'utf8'));
-    if (m) baseUrl = m[1];
-    else await sleep(50);
+  let exited = null;
+  for (let attempt = 1; attempt <= 3 && !baseUrl; attempt++) {
+    const port = await freePort();
+    publicUrl = `http://127.0.0.1:${port}`;
+    env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME || work,
+      DATA_DIR: path.join(work, 'data'),
+      DATABASE_URL: process.env.E2E_DATABASE_URL || `sqlite://${path.join(work, 'emporium.db')}`,
+      SMTP_URL: smtpUrl,
+      MAIL_FROM: 'Emporium E2E <no-reply@emporium.test>',
+      PUBLIC_URL: publicUrl,
+      EMPORIUM_ENV: 'test',
+      LOG_FORMAT: 'json',
+      LOG_LEVEL: process.env.LOG_LEVEL || 'info',
+      PASSWORD_HASH_OPS: '1',
+      PASSWORD_HASH_MEMORY_KIB: '8',
+    };
+    exited = null;
+    server = spawn(binary, ['serve', '--port', String(port)], {
+      cwd: work, env, stdio: ['ignore', fs.openSync(stdoutFile, 'w'), fs.openSync(logFile, 'w')],
+    });
+    server.on('exit', (code, signal) => { exited = { code, signal }; });
+    for (let i = 0; i < 600 && !baseUrl && !exited; i++) {
+      const m = /listening on (http:\/\/\S+)/.exec(fs.readFileSync(stdoutFile, 'utf8'));
+      if (m) baseUrl = m[1];
+      else await sleep(50);
+    }
+    if (baseUrl || !exited) break;
+    console.log(`smtp-e2e: the server exited at start on port ${port} (attempt ${attempt})`);
   }
   if (!baseUrl) fail(`the server did not start: ${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
   console.log(`smtp-e2e: server at ${baseUrl}, SMTP sink ${smtpUrl}`);

@@ -3,8 +3,8 @@
 //
 //   node tests/realtime/socketio-e2e.js <path/to/emporium>
 //
-// Starts the server on a free port with a temporary SQLite database (or E2E_DATABASE_URL, or with
-// E2E_DATABASE=mariadb the MariaDB of scripts/with-services),
+// Starts the server on a port of the kernel's choosing (`--port 0`) with a temporary SQLite
+// database (or E2E_DATABASE_URL, or with E2E_DATABASE=mariadb the MariaDB of scripts/with-services),
 // creates an admin with `emporium user create`, registers two customers through the REST API and
 // checks: connect with auth {token} over polling only, websocket only and polling upgraded to
 // websocket; the access_token query parameter; rejection without or with a bad token
@@ -16,7 +16,6 @@
 const { spawn, execFileSync } = require('child_process');
 const fs = require('fs');
 const http = require('http');
-const net = require('net');
 const os = require('os');
 const path = require('path');
 
@@ -57,17 +56,6 @@ function within(ms, promise, what) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 function request(method, url, { body, token, raw, idempotencyKey } = {}) {
   return new Promise((resolve, reject) => {
     const data = raw !== undefined ? Buffer.from(raw) : body === undefined ? null : Buffer.from(JSON.stringify(body));
@@ -93,9 +81,8 @@ function request(method, url, { body, token, raw, idempotencyKey } = {}) {
 }
 
 async function startServer(env) {
-  const port = await freePort();
   const stdoutFile = path.join(work, 'stdout.log');
-  server = spawn(binary, ['serve', '--port', String(port)], {
+  server = spawn(binary, ['serve', '--port', '0'], {
     cwd: work, env, stdio: ['ignore', fs.openSync(stdoutFile, 'w'), fs.openSync(path.join(work, 'server.log'), 'w')],
   });
   server.on('exit', (code, signal) => {
