@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <latch>
 #include <thread>
 
@@ -556,6 +557,15 @@ TEST(WalCheckpointer, TheLogIsStartedOverWhileReadersKeepReading) {
   const std::string payload(1500, 'y');
   std::uintmax_t largest_log = 0;
   const std::string log_path = info->sqlite_path + "-wal";
+  // Bytes 12-15 of the log's header: SQLite's checkpoint sequence number, one more each time a
+  // writer starts the log over.
+  const auto log_generation = [&] {
+    std::ifstream log(log_path, std::ios::binary);
+    unsigned char header[16] = {};
+    log.read(reinterpret_cast<char*>(header), sizeof header);
+    return (std::uint32_t{header[12]} << 24) | (std::uint32_t{header[13]} << 16) | (std::uint32_t{header[14]} << 8) |
+           std::uint32_t{header[15]};
+  };
   for (int batch = 0; batch < 240; ++batch) {
     ASSERT_TRUE(db->Write([&](Tx& tx) -> Status {
       for (int i = 0; i < 100; ++i) {
@@ -570,8 +580,14 @@ TEST(WalCheckpointer, TheLogIsStartedOverWhileReadersKeepReading) {
   stop = true;
   for (auto& t : readers) t.join();
   EXPECT_EQ(CountItems(*db), 24000);
-  EXPECT_LT(largest_log, 80u << 20) << "the log was started over (RESTART from 4,000 frames, about 16 MB; without it, about 170 MB)";
-  std::printf("[wal] largest log %.1f MB\n", static_cast<double>(largest_log) / (1 << 20));
+  // Without the restarts the log keeps every frame (about 170 MB, and it is never started over).
+  // How far past the 4,000 frames (16 MB) it gets before a restart depends on how often the
+  // checkpointer thread is scheduled (25 - 95 MB here, more with the cores busy), so the size is
+  // printed, not asserted.
+  const std::uint32_t generations = log_generation();
+  EXPECT_GE(generations, 1u) << "the log was started over while the readers kept reading";
+  std::printf("[wal] largest log %.1f MB, started over %u times\n", static_cast<double>(largest_log) / (1 << 20),
+              generations);
 }
 
 TEST(Database, AThreadSessionAnswersThatThreadsReadsWithoutThePool) {
