@@ -15,6 +15,7 @@
 
 #include "core/log.hpp"
 #include "db/sqlite_statement_cache.hpp"
+#include "db/sqlite_wal_vfs.hpp"
 #include "db/statement_counter.hpp"
 #include "db/wal_checkpointer.hpp"
 
@@ -606,7 +607,10 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& url, int poo
     }
   }
 
-  if (sqlite) DisableSqliteMemoryStatistics();
+  if (sqlite) {
+    DisableSqliteMemoryStatistics();
+    if (auto installed = InstallWalWriteCoalescing(); !installed) return installed.error();
+  }
   std::unique_ptr<Database> db(new Database(std::move(info), size));
   const ConnectionInfo& ci = db->info_;
   try {
