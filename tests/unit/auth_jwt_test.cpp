@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
@@ -77,6 +78,8 @@ TEST_F(JwtCodecTest, RejectsExpiredToken) {
 
 TEST_F(JwtCodecTest, RejectsTamperedPayload) {
   IssuedToken issued = codec_.Issue(42, Role::kCustomer);
+  // Verified (and so remembered) first: a remembered token must not vouch for a similar one.
+  ASSERT_TRUE(codec_.Verify(issued.token));
   const auto first = issued.token.find('.');
   const auto second = issued.token.find('.', first + 1);
   const std::string forged_payload = B64(R"({"sub":"1","role":"admin","iat":)" + std::to_string(kNow) + R"(,"exp":)" +
@@ -87,6 +90,22 @@ TEST_F(JwtCodecTest, RejectsTamperedPayload) {
   std::string flipped = issued.token;
   flipped[first + 3] = flipped[first + 3] == 'A' ? 'B' : 'A';
   EXPECT_FALSE(codec_.Verify(flipped));
+}
+
+TEST_F(JwtCodecTest, KeepsVerifyingPastTheNumberOfTokensItRemembers) {
+  std::vector<IssuedToken> issued;
+  for (std::size_t i = 0; i < JwtCodec::kMaxRemembered + 10; ++i) {
+    issued.push_back(codec_.Issue(static_cast<std::int64_t>(i) + 1, Role::kCustomer));
+    ASSERT_TRUE(codec_.Verify(issued.back().token));
+  }
+  for (std::size_t i : {std::size_t{0}, JwtCodec::kMaxRemembered - 1, JwtCodec::kMaxRemembered + 9}) {
+    auto claims = codec_.Verify(issued[i].token);
+    ASSERT_TRUE(claims) << i;
+    EXPECT_EQ(claims->user_id, static_cast<std::int64_t>(i) + 1);
+  }
+  clock_.Advance(15min);
+  EXPECT_FALSE(codec_.Verify(issued.front().token));
+  EXPECT_FALSE(codec_.Verify(issued.back().token)) << "a remembered token still expires";
 }
 
 TEST_F(JwtCodecTest, RejectsTokenSignedWithAnotherKey) {

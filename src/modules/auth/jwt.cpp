@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 
 #include "core/crypto.hpp"
 #include "core/log.hpp"
@@ -75,7 +76,24 @@ IssuedToken JwtCodec::Issue(std::int64_t user_id, Role role, std::int64_t not_be
 
 Result<AccessClaims> JwtCodec::Verify(std::string_view token) const {
   if (token.empty() || token.size() > kMaxTokenLength) return Invalid();
-  const std::string text(token);  // libjwt wants a NUL-terminated string
+  std::string text(token);  // libjwt wants a NUL-terminated string; also the memory's key
+  std::optional<AccessClaims> remembered;
+  {
+    std::lock_guard lock(verified_mutex_);
+    if (auto it = verified_.find(text); it != verified_.end()) remembered = it->second;
+  }
+  if (remembered) {
+    if (remembered->expires_at <= clock_.NowSeconds()) return Invalid();
+    return *std::move(remembered);
+  }
+  EMP_ASSIGN(AccessClaims claims, Decode(text));
+  std::lock_guard lock(verified_mutex_);
+  if (verified_.size() >= kMaxRemembered) verified_.clear();
+  verified_.emplace(std::move(text), claims);
+  return claims;
+}
+
+Result<AccessClaims> JwtCodec::Decode(const std::string& text) const {
   jwt_t* raw = nullptr;
   // The key is always passed: with a NULL key libjwt 1.10 accepts unsigned ("alg":"none") tokens.
   const int rc = jwt_decode(&raw, text.c_str(), reinterpret_cast<const unsigned char*>(secret_.data()),
