@@ -160,6 +160,7 @@ Result<std::unique_ptr<App>> App::Create(core::Config config, bool migrate) {
   p->runner = std::make_unique<infra::jobs::JobRunner>(
       *p->db, p->clock, *p->jobs,
       infra::jobs::RunnerOptions{.concurrency = std::max(1, c.job_concurrency),
+                                 .claim_batch = c.job_claim_batch,
                                  .lease = c.job_lease,
                                  .poll_interval = c.job_poll_interval,
                                  .timezone = c.store_timezone});

@@ -243,6 +243,7 @@ Result<Config> LoadConfig(const Environment& env) {
   r.Int("RESPONSE_CACHE_MAX_ENTRIES", c.response_cache_max_entries, 16, 10000000);
 
   r.Int("JOB_CONCURRENCY", c.job_concurrency, 0, 256);
+  r.Int("JOB_CLAIM_BATCH", c.job_claim_batch, 1, 1000);
   r.Seconds("JOB_LEASE_SECONDS", c.job_lease, 5, 86400);
   if (r.Get("JOB_POLL_INTERVAL_MS")) {
     int ms = 0;

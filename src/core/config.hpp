@@ -68,6 +68,7 @@ struct Config {
 
   // Jobs.
   int job_concurrency = 2;                              ///< jobs run at once by this process's runner; 0 = no runner in `serve`
+  int job_claim_batch = 16;                             ///< due jobs a runner thread claims (and records) per transaction
   std::chrono::seconds job_lease{300};                  ///< a running job whose runner is silent this long is taken over
   std::chrono::milliseconds job_poll_interval{500};     ///< idle runner's wait between looks at the table
   std::string store_timezone = "UTC";                   ///< IANA zone for recurring schedules and "today"

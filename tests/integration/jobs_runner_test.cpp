@@ -85,6 +85,80 @@ TEST_F(JobsRunner, RunsADueJobOnceWithItsPayloadAndMarksItDone) {
   EXPECT_EQ(job.locked_by, std::nullopt);
 }
 
+TEST_F(JobsRunner, ABatchHandlerGetsTheClaimedJobsOfItsTypeTogetherAndEachOutcomeIsKept) {
+  auto runner = Runner("a", RunnerOptions{.claim_batch = 8});
+  std::vector<std::vector<std::string>> batches;
+  runner->RegisterBatch("mail", [&](const std::vector<Job>& jobs) {
+    std::vector<std::string> names;
+    std::vector<Status> results;
+    for (const Job& job : jobs) {
+      EXPECT_EQ(job.state, JobState::kRunning);
+      const std::string name(job.payload.at("name").as_string());
+      names.push_back(name);
+      if (name == "flaky") {
+        results.emplace_back(Error::Unavailable("server busy"));
+      } else if (name == "bad") {
+        results.emplace_back(Error::Invalid("to", "is not an address"));
+      } else {
+        results.emplace_back(OkStatus());
+      }
+    }
+    batches.push_back(names);
+    return results;
+  });
+  std::vector<std::string> singles;
+  runner->Register("other", [&](const Job& job) -> Status {
+    singles.emplace_back(job.payload.at("name").as_string());
+    return OkStatus();
+  });
+  // The transactions of a run that finds nothing (housekeeping, the empty claim), to subtract.
+  EXPECT_EQ(runner->RunDue(), 0);
+  auto before = db().Stats().transactions;
+  EXPECT_EQ(runner->RunDue(), 0);
+  const auto empty_run = db().Stats().transactions - before;
+
+  const auto a = Enqueue(Spec("mail", {{"name", "a"}}));
+  const auto o1 = Enqueue(Spec("other", {{"name", "o1"}}));
+  const auto flaky = Enqueue(Spec("mail", {{"name", "flaky"}}));
+  const auto bad = Enqueue(Spec("mail", {{"name", "bad"}}));
+  const auto o2 = Enqueue(Spec("other", {{"name", "o2"}}));
+  const auto b = Enqueue(Spec("mail", {{"name", "b"}}));
+
+  before = db().Stats().transactions;
+  EXPECT_EQ(runner->RunDue(), 6);
+  // One claim of the six jobs and one record of their outcomes (the handlers here use none).
+  EXPECT_EQ(db().Stats().transactions - before, empty_run + 2);
+  EXPECT_EQ(batches, (std::vector<std::vector<std::string>>{{"a", "flaky", "bad", "b"}}));
+  EXPECT_EQ(singles, (std::vector<std::string>{"o1", "o2"}));
+  for (auto id : {a, b, o1, o2}) EXPECT_EQ(Get(id).state, JobState::kDone) << id;
+  EXPECT_EQ(Get(flaky).state, JobState::kQueued);
+  EXPECT_EQ(Get(flaky).last_error, std::optional<std::string>("server busy"));
+  EXPECT_EQ(Get(bad).state, JobState::kDead);
+}
+
+TEST_F(JobsRunner, ABatchHandlerThatThrowsOrMiscountsFailsEveryJobOfItsBatch) {
+  auto runner = Runner("a", RunnerOptions{.claim_batch = 4});
+  bool miscount = false;
+  runner->RegisterBatch("t", [&](const std::vector<Job>& jobs) -> std::vector<Status> {
+    if (miscount) return {OkStatus()};
+    throw std::runtime_error("boom");
+  });
+  const auto first = Enqueue(Spec("t"));
+  const auto second = Enqueue(Spec("t"));
+  EXPECT_EQ(runner->RunDue(), 2);
+  for (auto id : {first, second}) {
+    EXPECT_EQ(Get(id).state, JobState::kQueued);
+    EXPECT_EQ(Get(id).last_error, std::optional<std::string>("handler threw: boom"));
+  }
+  miscount = true;
+  clock_.Advance(3600s);
+  EXPECT_EQ(runner->RunDue(), 2);
+  for (auto id : {first, second}) {
+    EXPECT_EQ(Get(id).state, JobState::kQueued);
+    EXPECT_EQ(Get(id).last_error, std::optional<std::string>("batch handler returned 1 results for 2 jobs"));
+  }
+}
+
 TEST_F(JobsRunner, RunsHigherPriorityFirstAndLeavesFutureJobsAlone) {
   auto runner = Runner("a");
   std::vector<std::string> order;

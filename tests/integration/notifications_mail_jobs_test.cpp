@@ -1,6 +1,7 @@
-// The "mail.send" job handler (MailService::Deliver) on the test database: a job run twice sends
-// one e-mail, an attempt interrupted mid-send is not repeated by itself, transient failures retry,
-// rejected recipients fail for good, and SendTemplate(tx) enqueues only when the caller commits.
+// The "mail.send" job handler (MailService::Deliver, DeliverBatch) on the test database: a job run
+// twice sends one e-mail, a batch shares its bookkeeping transactions, an attempt interrupted
+// mid-send is not repeated by itself, transient failures retry, rejected recipients fail for good,
+// and SendTemplate(tx) enqueues only when the caller commits.
 
 #include "notifications_fixture.hpp"
 
@@ -145,6 +146,51 @@ TEST_F(MailJobs, AMalformedPayloadFailsForGood) {
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error().code, ErrorCode::kInvalidArgument);
   EXPECT_TRUE(scripted_->Sent().empty());
+}
+
+TEST_F(MailJobs, ABatchClaimsAndRecordsItsMailsTogetherAndEachJobGetsItsOwnOutcome) {
+  const auto fresh = EnqueuedJob();
+  const auto already_sent = EnqueuedJob();
+  ASSERT_TRUE(service_->Deliver(already_sent));
+  const auto interrupted = EnqueuedJob();
+  ASSERT_TRUE(db().Write([&](db::Tx& tx) -> Status {
+    tx.sql << "INSERT INTO mail_deliveries (job_id, message_id, recipient, template, state, attempts, created_at, "
+              "updated_at) VALUES (:id, 'm', 'ada@shop.test', 'verify_email', 'sending', 1, 0, 0)",
+        soci::use(interrupted.id);
+    return OkStatus();
+  }));
+  const auto refused = EnqueuedJob();
+  infra::jobs::Job malformed;
+  malformed.id = 999;
+  malformed.payload = {{"to", "ada@shop.test"}};
+  const auto last = EnqueuedJob();
+  const std::size_t sent_before = scripted_->Sent().size();
+  scripted_->Answer(OkStatus());                         // fresh
+  scripted_->Answer(Error::Unavailable("421 try later"));  // refused
+
+  const auto transactions_before = db().Stats().transactions;
+  const auto results = service_->DeliverBatch({fresh, already_sent, interrupted, refused, malformed, last});
+  EXPECT_EQ(db().Stats().transactions - transactions_before, 2u) << "one claim and one record for the batch";
+  ASSERT_EQ(results.size(), 6u);
+  EXPECT_TRUE(results[0]);
+  EXPECT_TRUE(results[1]) << "already sent: nothing to do";
+  ASSERT_FALSE(results[2]);
+  EXPECT_EQ(results[2].error().code, ErrorCode::kInvalidArgument) << "interrupted: not sent again by itself";
+  ASSERT_FALSE(results[3]);
+  EXPECT_EQ(results[3].error().code, ErrorCode::kUnavailable);
+  ASSERT_FALSE(results[4]);
+  EXPECT_EQ(results[4].error().code, ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(results[5]);
+
+  const auto sent = scripted_->Sent();
+  ASSERT_EQ(sent.size() - sent_before, 3u) << "fresh, refused (attempted) and last";
+  EXPECT_EQ(sent[sent_before].message_id, std::string(fresh.payload.at("message_id").as_string()));
+  EXPECT_EQ(sent[sent_before + 2].message_id, std::string(last.payload.at("message_id").as_string()));
+  EXPECT_EQ(DeliveryState(fresh.id), "sent");
+  EXPECT_EQ(DeliveryState(already_sent.id), "sent");
+  EXPECT_EQ(DeliveryState(interrupted.id), "unknown");
+  EXPECT_EQ(DeliveryState(refused.id), "failed");
+  EXPECT_EQ(DeliveryState(last.id), "sent");
 }
 
 TEST_F(MailJobs, EnqueuesOnlyWhenTheCallerCommitsAndOncePerUniqueKey) {

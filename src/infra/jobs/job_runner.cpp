@@ -78,6 +78,7 @@ struct JobRunner::Impl {
     if (this->options.runner_id.empty()) this->options.runner_id = DefaultRunnerId();
     this->options.runner_id = Truncate(this->options.runner_id, kMaxRunnerIdBytes);
     this->options.concurrency = std::max(1, this->options.concurrency);
+    this->options.claim_batch = std::clamp(this->options.claim_batch, 1, 1000);
   }
 
   db::Database& db;
@@ -86,6 +87,7 @@ struct JobRunner::Impl {
   RunnerOptions options;
   JobRepository repository;
   std::map<std::string, JobHandler> handlers;
+  std::map<std::string, JobBatchHandler> batch_handlers;
   JobObserver observer;
   std::optional<TimeZone> zone;
 
@@ -107,17 +109,16 @@ struct JobRunner::Impl {
 
   std::int64_t LeaseSeconds() const { return std::max<std::int64_t>(1, options.lease.count()); }
 
-  std::optional<Job> ClaimOne() {
+  std::vector<Job> ClaimDue(int limit) {
     const std::int64_t now = clock.NowSeconds();
     auto claimed = db.Write([&](db::Tx& tx) -> Result<std::vector<Job>> {
-      return repository.ClaimDue(tx, options.queues, 1, options.runner_id, now + LeaseSeconds(), now);
+      return repository.ClaimDue(tx, options.queues, limit, options.runner_id, now + LeaseSeconds(), now);
     });
     if (!claimed) {
       Log()->warn("{\"event\":\"job_claim_failed\",\"error\":\"" + core::JsonEscape(claimed.error().message) + "\"}");
-      return std::nullopt;
+      return {};
     }
-    if (claimed->empty()) return std::nullopt;
-    return std::move(claimed->front());
+    return std::move(claimed).value();
   }
 
   Status Invoke(const Job& job) {
@@ -133,6 +134,19 @@ struct JobRunner::Impl {
     }
   }
 
+  static std::vector<Status> InvokeBatch(const JobBatchHandler& handler, const std::vector<Job>& jobs) {
+    try {
+      std::vector<Status> results = handler(jobs);
+      if (results.size() == jobs.size()) return results;
+      return std::vector<Status>(jobs.size(), Error::Internal("batch handler returned " + std::to_string(results.size()) +
+                                                              " results for " + std::to_string(jobs.size()) + " jobs"));
+    } catch (const std::exception& e) {
+      return std::vector<Status>(jobs.size(), Error::Internal(std::string("handler threw: ") + e.what()));
+    } catch (...) {
+      return std::vector<Status>(jobs.size(), Error::Internal("handler threw a non-standard exception"));
+    }
+  }
+
   /// Full jitter: uniform over [1, min(cap, 2^attempts)] seconds, so retries of jobs that failed
   /// together (a provider outage) spread out instead of returning in a herd.
   std::int64_t BackoffSeconds(int attempts) const {
@@ -142,29 +156,85 @@ struct JobRunner::Impl {
     return std::uniform_int_distribution<std::int64_t>(1, std::max<std::int64_t>(1, ceiling))(rng);
   }
 
-  void Execute(const Job& job) {
-    const auto started_at = std::chrono::steady_clock::now();
-    const Status result = Invoke(job);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at).count();
-    const Claim claim{job.id, job.attempts, options.runner_id};
-    const std::int64_t now = clock.NowSeconds();
+  /// Runs the claimed jobs (those of a batch type together, the others one by one) and records
+  /// every outcome in one transaction.
+  void Execute(const std::vector<Job>& jobs) {
+    std::vector<Status> results(jobs.size(), OkStatus());
+    std::vector<double> seconds(jobs.size(), 0.0);
+    std::vector<bool> ran(jobs.size(), false);
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      if (ran[i]) continue;
+      const auto started_at = std::chrono::steady_clock::now();
+      const auto elapsed = [&] {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at).count();
+      };
+      const auto batch = batch_handlers.find(jobs[i].type);
+      if (batch == batch_handlers.end()) {
+        results[i] = Invoke(jobs[i]);
+        seconds[i] = elapsed();
+        ran[i] = true;
+        continue;
+      }
+      std::vector<std::size_t> members;
+      std::vector<Job> group;
+      for (std::size_t j = i; j < jobs.size(); ++j) {
+        if (ran[j] || jobs[j].type != jobs[i].type) continue;
+        members.push_back(j);
+        group.push_back(jobs[j]);
+        ran[j] = true;
+      }
+      std::vector<Status> group_results = InvokeBatch(batch->second, group);
+      const double each = elapsed() / static_cast<double>(group.size());
+      for (std::size_t k = 0; k < members.size(); ++k) {
+        results[members[k]] = std::move(group_results[k]);
+        seconds[members[k]] = each;
+      }
+    }
+    Record(jobs, results, seconds);
+  }
 
-    std::string_view outcome = "done";
+  struct Outcome {
+    std::string_view name = "done";
     std::string error;
     std::int64_t retry_at = 0;
-    if (!result) {
-      error = ErrorText(result.error());
-      const bool last = IsPermanent(result.error().code) || job.attempts >= job.max_attempts;
-      outcome = last ? "dead" : "retry";
-      if (!last) retry_at = now + BackoffSeconds(job.attempts);
-    }
-    auto recorded = db.Write([&](db::Tx& tx) -> Result<bool> {
-      if (outcome == "done") return repository.MarkDone(tx, claim, now);
-      if (outcome == "dead") return repository.MarkDead(tx, claim, error, now);
-      return repository.MarkRetry(tx, claim, retry_at, error, now);
+  };
+
+  Outcome OutcomeOf(const Job& job, const Status& result, std::int64_t now) const {
+    Outcome o;
+    if (result) return o;
+    o.error = ErrorText(result.error());
+    const bool last = IsPermanent(result.error().code) || job.attempts >= job.max_attempts;
+    o.name = last ? "dead" : "retry";
+    if (!last) o.retry_at = now + BackoffSeconds(job.attempts);
+    return o;
+  }
+
+  void Record(const std::vector<Job>& jobs, const std::vector<Status>& results, const std::vector<double>& seconds) {
+    const std::int64_t now = clock.NowSeconds();
+    std::vector<Outcome> outcomes;
+    outcomes.reserve(jobs.size());
+    for (std::size_t i = 0; i < jobs.size(); ++i) outcomes.push_back(OutcomeOf(jobs[i], results[i], now));
+    auto recorded = db.Write([&](db::Tx& tx) -> Result<std::vector<bool>> {
+      std::vector<bool> kept;
+      kept.reserve(jobs.size());
+      for (std::size_t i = 0; i < jobs.size(); ++i) {
+        const Claim claim{jobs[i].id, jobs[i].attempts, options.runner_id};
+        const Outcome& o = outcomes[i];
+        if (o.name == "done") {
+          kept.push_back(repository.MarkDone(tx, claim, now));
+        } else if (o.name == "dead") {
+          kept.push_back(repository.MarkDead(tx, claim, o.error, now));
+        } else {
+          kept.push_back(repository.MarkRetry(tx, claim, o.retry_at, o.error, now));
+        }
+      }
+      return kept;
     });
-    LogOutcome(job, outcome, error, seconds, recorded);
-    if (observer) observer(job, outcome, seconds);
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      const Result<bool> kept = recorded ? Result<bool>(bool{(*recorded)[i]}) : Result<bool>(recorded.error());
+      LogOutcome(jobs[i], outcomes[i].name, outcomes[i].error, seconds[i], kept);
+      if (observer) observer(jobs[i], outcomes[i].name, seconds[i]);
+    }
   }
 
   void LogOutcome(const Job& job, std::string_view outcome, const std::string& error, double seconds,
@@ -260,8 +330,8 @@ struct JobRunner::Impl {
         if (stopping) break;
         seen = wake_seq;
       }
-      if (auto job = ClaimOne()) {
-        Execute(*job);
+      if (auto jobs = ClaimDue(options.claim_batch); !jobs.empty()) {
+        Execute(jobs);
         continue;
       }
       std::unique_lock lock(mutex);
@@ -297,7 +367,15 @@ JobRunner::~JobRunner() {
   }
 }
 
-void JobRunner::Register(const std::string& type, JobHandler handler) { impl_->handlers[type] = std::move(handler); }
+void JobRunner::Register(const std::string& type, JobHandler handler) {
+  impl_->batch_handlers.erase(type);
+  impl_->handlers[type] = std::move(handler);
+}
+
+void JobRunner::RegisterBatch(const std::string& type, JobBatchHandler handler) {
+  impl_->handlers.erase(type);
+  impl_->batch_handlers[type] = std::move(handler);
+}
 
 void JobRunner::SetObserver(JobObserver observer) { impl_->observer = std::move(observer); }
 
@@ -357,10 +435,10 @@ int JobRunner::RunDue(int max_jobs) {
   impl_->Housekeep(true, false);
   int ran = 0;
   while (ran < max_jobs) {
-    auto job = impl_->ClaimOne();
-    if (!job) break;
-    impl_->Execute(*job);
-    ++ran;
+    auto jobs = impl_->ClaimDue(std::min(impl_->options.claim_batch, max_jobs - ran));
+    if (jobs.empty()) break;
+    impl_->Execute(jobs);
+    ran += static_cast<int>(jobs.size());
   }
   return ran;
 }

@@ -128,6 +128,11 @@ class MailService {
   /// recognisable by the recipient's mail system. Errors: kInvalidArgument for a malformed payload
   /// or a rejected recipient (permanent), kUnavailable for transient SMTP or database failures.
   Status Deliver(const jobs::Job& job);
+  /// Deliver for several jobs, with one statement of intent (claim) and one record of the outcomes
+  /// for the batch: the result for each job is Deliver's. The messages are sent one after the other
+  /// between the two, so a crash in that window leaves every unrecorded one 'sending' (not sent
+  /// again by itself, as for one job).
+  std::vector<Status> DeliverBatch(const std::vector<jobs::Job>& jobs);
 
   /// Blocks until the in-memory queue is empty or the timeout passes; true if it drained (tests,
   /// shutdown). Durable messages are the runner's business.
