@@ -70,6 +70,16 @@ class MailJobs : public NotificationsHarness {
     return job;
   }
 
+  /// The state a crash between the SMTP answer and the 'sent' mark leaves behind.
+  void LeaveSending(std::int64_t job_id) {
+    ASSERT_TRUE(db().Write([&](db::Tx& tx) -> Status {
+      tx.sql << "INSERT INTO mail_deliveries (job_id, message_id, recipient, template, state, attempts, created_at, "
+                "updated_at) VALUES (:id, 'm', 'ada@shop.test', 'verify_email', 'sending', 1, 0, 0)",
+          soci::use(job_id);
+      return OkStatus();
+    }));
+  }
+
   std::string DeliveryState(std::int64_t job_id) {
     std::string state;
     EXPECT_TRUE(db().Read([&](db::Tx& tx) -> Status {
@@ -97,13 +107,7 @@ TEST_F(MailJobs, AJobRunTwiceSendsOneEmail) {
 
 TEST_F(MailJobs, AnAttemptInterruptedMidSendIsNotRepeatedUntilAnOperatorRetries) {
   const auto job = EnqueuedJob();
-  // The state a crash between the SMTP answer and the 'sent' mark leaves behind.
-  ASSERT_TRUE(db().Write([&](db::Tx& tx) -> Status {
-    tx.sql << "INSERT INTO mail_deliveries (job_id, message_id, recipient, template, state, attempts, created_at, "
-              "updated_at) VALUES (:id, 'm', 'ada@shop.test', 'verify_email', 'sending', 1, 0, 0)",
-        soci::use(job.id);
-    return OkStatus();
-  }));
+  LeaveSending(job.id);
   auto st = service_->Deliver(job);
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error().code, ErrorCode::kInvalidArgument) << "permanent: the runner must not resend by itself";
@@ -153,12 +157,7 @@ TEST_F(MailJobs, ABatchClaimsAndRecordsItsMailsTogetherAndEachJobGetsItsOwnOutco
   const auto already_sent = EnqueuedJob();
   ASSERT_TRUE(service_->Deliver(already_sent));
   const auto interrupted = EnqueuedJob();
-  ASSERT_TRUE(db().Write([&](db::Tx& tx) -> Status {
-    tx.sql << "INSERT INTO mail_deliveries (job_id, message_id, recipient, template, state, attempts, created_at, "
-              "updated_at) VALUES (:id, 'm', 'ada@shop.test', 'verify_email', 'sending', 1, 0, 0)",
-        soci::use(interrupted.id);
-    return OkStatus();
-  }));
+  LeaveSending(interrupted.id);
   const auto refused = EnqueuedJob();
   infra::jobs::Job malformed;
   malformed.id = 999;
