@@ -126,14 +126,30 @@ TEST_F(JobsRunner, ABatchHandlerGetsTheClaimedJobsOfItsTypeTogetherAndEachOutcom
 
   before = db().Stats().transactions;
   EXPECT_EQ(runner->RunDue(), 6);
-  // One claim of the six jobs and one record of their outcomes (the handlers here use none).
-  EXPECT_EQ(db().Stats().transactions - before, empty_run + 2);
+  // The four mails: one claim and one record; each other job: a claim and a record of its own.
+  EXPECT_EQ(db().Stats().transactions - before, empty_run + 6);
   EXPECT_EQ(batches, (std::vector<std::vector<std::string>>{{"a", "flaky", "bad", "b"}}));
   EXPECT_EQ(singles, (std::vector<std::string>{"o1", "o2"}));
   for (auto id : {a, b, o1, o2}) EXPECT_EQ(Get(id).state, JobState::kDone) << id;
   EXPECT_EQ(Get(flaky).state, JobState::kQueued);
   EXPECT_EQ(Get(flaky).last_error, std::optional<std::string>("server busy"));
   EXPECT_EQ(Get(bad).state, JobState::kDead);
+}
+
+TEST_F(JobsRunner, JobsWithoutABatchHandlerAreClaimedOneAtATime) {
+  // So that a slow job never holds up others claimed with it while another thread could run them.
+  auto runner = Runner("a", RunnerOptions{.claim_batch = 8});
+  std::vector<JobState> second_while_first_ran;
+  std::int64_t second = 0;
+  runner->Register("slow", [&](const Job&) -> Status {
+    if (second_while_first_ran.empty()) second_while_first_ran.push_back(Get(second).state);
+    return OkStatus();
+  });
+  Enqueue(Spec("slow"));
+  second = Enqueue(Spec("slow"));
+  EXPECT_EQ(runner->RunDue(), 2);
+  EXPECT_EQ(second_while_first_ran, std::vector<JobState>{JobState::kQueued});
+  EXPECT_EQ(Get(second).state, JobState::kDone);
 }
 
 TEST_F(JobsRunner, ABatchHandlerThatThrowsOrMiscountsFailsEveryJobOfItsBatch) {

@@ -163,14 +163,18 @@ std::vector<Job> JobRepository::List(db::Tx& tx, const JobFilter& f) const {
 }
 
 std::vector<Job> JobRepository::ClaimDue(db::Tx& tx, const std::vector<std::string>& queues, int limit,
-                                         const std::string& runner, std::int64_t locked_until,
-                                         std::int64_t now) const {
+                                         const std::string& runner, std::int64_t locked_until, std::int64_t now,
+                                         const std::optional<std::string>& type) const {
   std::string sql = kSelectDue;
   db::Binds select_binds;
   select_binds.Int(now);
   if (!queues.empty()) {
     sql += " AND queue IN " + db::NamedList("q", queues.size());
     for (const auto& q : queues) select_binds.Str(q);
+  }
+  if (type) {
+    sql += " AND type = :type";
+    select_binds.Str(*type);
   }
   sql += kSelectDueOrder;
   select_binds.Int(limit);

@@ -33,8 +33,10 @@ class JobRepository {
   /// Takes up to `limit` due queued jobs (of `queues`, or any when empty) for `runner`: state
   /// running, attempts + 1, locked until `locked_until`. MariaDB skips rows other runners are
   /// claiming (FOR UPDATE SKIP LOCKED); on SQLite the write lock serialises claims.
+  /// With `type`, only jobs of that type.
   std::vector<Job> ClaimDue(db::Tx& tx, const std::vector<std::string>& queues, int limit, const std::string& runner,
-                            std::int64_t locked_until, std::int64_t now) const;
+                            std::int64_t locked_until, std::int64_t now,
+                            const std::optional<std::string>& type = std::nullopt) const;
 
   bool MarkDone(db::Tx& tx, const Claim& claim, std::int64_t now) const;
   bool MarkRetry(db::Tx& tx, const Claim& claim, std::int64_t run_at, const std::string& error, std::int64_t now) const;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <random>
@@ -109,10 +110,20 @@ struct JobRunner::Impl {
 
   std::int64_t LeaseSeconds() const { return std::max<std::int64_t>(1, options.lease.count()); }
 
+  /// Claims the next due job and, when its type has a batch handler, up to `limit` - 1 more due jobs
+  /// of that type in the same transaction. Other jobs are claimed one at a time, so a slow one never
+  /// holds up jobs claimed with it.
   std::vector<Job> ClaimDue(int limit) {
     const std::int64_t now = clock.NowSeconds();
     auto claimed = db.Write([&](db::Tx& tx) -> Result<std::vector<Job>> {
-      return repository.ClaimDue(tx, options.queues, limit, options.runner_id, now + LeaseSeconds(), now);
+      const std::int64_t until = now + LeaseSeconds();
+      std::vector<Job> jobs = repository.ClaimDue(tx, options.queues, 1, options.runner_id, until, now);
+      if (limit > 1 && !jobs.empty() && batch_handlers.contains(jobs.front().type)) {
+        std::vector<Job> more =
+            repository.ClaimDue(tx, options.queues, limit - 1, options.runner_id, until, now, jobs.front().type);
+        std::move(more.begin(), more.end(), std::back_inserter(jobs));
+      }
+      return jobs;
     });
     if (!claimed) {
       Log()->warn("{\"event\":\"job_claim_failed\",\"error\":\"" + core::JsonEscape(claimed.error().message) + "\"}");
