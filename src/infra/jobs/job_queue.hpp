@@ -161,8 +161,9 @@ using JobObserver = std::function<void(const Job& job, std::string_view outcome,
 struct RunnerOptions {
   std::string runner_id;                          ///< empty = "<hostname>:<pid>:<random>"
   int concurrency = 2;                            ///< threads running jobs
-  /// Due jobs a thread claims in one transaction; their outcomes are then recorded in one
-  /// transaction too. Under load this divides the queue's write transactions by up to this much.
+  /// Due jobs of a type with a batch handler (RegisterBatch) a thread claims in one transaction;
+  /// their outcomes are then recorded in one transaction too. Under load this divides that type's
+  /// write transactions by up to this much. Other jobs are always claimed one at a time.
   int claim_batch = 1;
   std::chrono::seconds lease{300};                ///< renewed while a job runs; expiry = crashed runner
   std::chrono::milliseconds poll_interval{500};
