@@ -439,6 +439,18 @@ void Configure(soci::session& sql, const ConnectionInfo& info) {
   }
 }
 
+/// Opens `sql` on the database of `info`, counting its statements, and configures it. Throws what
+/// SOCI throws.
+void OpenSession(soci::session& sql, const ConnectionInfo& info) {
+  if (info.dialect == Dialect::kSqlite) {
+    sql.open(soci::sqlite3, info.connect_string);
+  } else {
+    sql.open(soci::mysql, info.connect_string);
+  }
+  sql.set_logger(soci::logger(new CountingLogger));
+  Configure(sql, info);
+}
+
 // Re-opens a session whose connection was lost (or never came back); on failure the session is
 // left closed, and the next lease tries again.
 void EnsureConnected(soci::session& sql, const ConnectionInfo& info) {
@@ -577,9 +589,7 @@ bool Database::OpenThreadSession() {
   if (t_thread_session.database_id == id_) return true;
   auto session = std::make_unique<soci::session>();
   try {
-    session->open(soci::sqlite3, info_.connect_string);
-    session->set_logger(soci::logger(new CountingLogger));
-    Configure(*session, info_);
+    OpenSession(*session, info_);
   } catch (const std::exception& e) {
     Log()->error("{\"event\":\"db_thread_session_failed\",\"error\":\"" + core::JsonEscape(SafeErrorText(e)) + "\"}");
     return false;
@@ -615,14 +625,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& url, int poo
   const ConnectionInfo& ci = db->info_;
   try {
     for (int i = 0; i < size; ++i) {
-      soci::session& sql = db->pool_->at(static_cast<std::size_t>(i));
-      if (sqlite) {
-        sql.open(soci::sqlite3, ci.connect_string);
-      } else {
-        sql.open(soci::mysql, ci.connect_string);
-      }
-      sql.set_logger(soci::logger(new CountingLogger));
-      Configure(sql, ci);
+      OpenSession(db->pool_->at(static_cast<std::size_t>(i)), ci);
     }
   } catch (const std::exception& e) {
     return Error::Unavailable("Cannot open the database " + ci.display + ": " + SafeErrorText(e));
@@ -630,9 +633,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& url, int poo
   if (sqlite && ci.sqlite_path != ":memory:") {
     try {
       db->writer_session_ = std::make_unique<soci::session>();
-      db->writer_session_->open(soci::sqlite3, ci.connect_string);
-      db->writer_session_->set_logger(soci::logger(new CountingLogger));
-      Configure(*db->writer_session_, ci);
+      OpenSession(*db->writer_session_, ci);
     } catch (const std::exception& e) {
       return Error::Unavailable("Cannot open the database " + ci.display + ": " + SafeErrorText(e));
     }
