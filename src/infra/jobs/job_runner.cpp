@@ -167,38 +167,22 @@ struct JobRunner::Impl {
     return std::uniform_int_distribution<std::int64_t>(1, std::max<std::int64_t>(1, ceiling))(rng);
   }
 
-  /// Runs the claimed jobs (those of a batch type together, the others one by one) and records
-  /// every outcome in one transaction.
+  /// Runs what ClaimDue took (jobs of one batch type: one call of their handler; otherwise one job)
+  /// and records every outcome in one transaction.
   void Execute(const std::vector<Job>& jobs) {
-    std::vector<Status> results(jobs.size(), OkStatus());
-    std::vector<double> seconds(jobs.size(), 0.0);
-    std::vector<bool> ran(jobs.size(), false);
-    for (std::size_t i = 0; i < jobs.size(); ++i) {
-      if (ran[i]) continue;
+    std::vector<Status> results;
+    std::vector<double> seconds;
+    const auto batch = batch_handlers.find(jobs.front().type);
+    if (batch != batch_handlers.end()) {
       const auto started_at = std::chrono::steady_clock::now();
-      const auto elapsed = [&] {
-        return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at).count();
-      };
-      const auto batch = batch_handlers.find(jobs[i].type);
-      if (batch == batch_handlers.end()) {
-        results[i] = Invoke(jobs[i]);
-        seconds[i] = elapsed();
-        ran[i] = true;
-        continue;
-      }
-      std::vector<std::size_t> members;
-      std::vector<Job> group;
-      for (std::size_t j = i; j < jobs.size(); ++j) {
-        if (ran[j] || jobs[j].type != jobs[i].type) continue;
-        members.push_back(j);
-        group.push_back(jobs[j]);
-        ran[j] = true;
-      }
-      std::vector<Status> group_results = InvokeBatch(batch->second, group);
-      const double each = elapsed() / static_cast<double>(group.size());
-      for (std::size_t k = 0; k < members.size(); ++k) {
-        results[members[k]] = std::move(group_results[k]);
-        seconds[members[k]] = each;
+      results = InvokeBatch(batch->second, jobs);
+      const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at).count();
+      seconds.assign(jobs.size(), total / static_cast<double>(jobs.size()));
+    } else {
+      for (const Job& job : jobs) {
+        const auto started_at = std::chrono::steady_clock::now();
+        results.push_back(Invoke(job));
+        seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at).count());
       }
     }
     Record(jobs, results, seconds);
