@@ -223,6 +223,12 @@ Result<std::unique_ptr<App>> App::Create(core::Config config, bool migrate) {
                       [db] { return static_cast<double>(db->Stats().in_use); });
   p->metrics.AddGauge("emporium_db_transaction_retries", "Transactions retried after a busy or deadlock error",
                       [db] { return static_cast<double>(db->Stats().retries); });
+  p->metrics.AddGauge("emporium_db_group_commits", "SQLite group commits of two or more writes",
+                      [db] { return static_cast<double>(db->Stats().groups); });
+  p->metrics.AddGauge("emporium_db_grouped_writes", "SQLite writes committed in a group of two or more",
+                      [db] { return static_cast<double>(db->Stats().grouped); });
+  p->metrics.AddGauge("emporium_db_queued_writes", "SQLite writes waiting for their group commit right now",
+                      [db] { return static_cast<double>(db->Stats().queued); });
   p->metrics.AddGauge("emporium_mail_queue_depth", "E-mails waiting in memory (tools without the job queue)",
                       [mail] { return static_cast<double>(mail->QueueDepth()); });
   auto* serving = &p->serving;

@@ -42,10 +42,11 @@ struct ConnectionInfo {
   std::string sqlite_path;     ///< for SQLite: the file (":memory:" allowed), parent dirs created on open
   int pool_size = 0;           ///< from ?pool=N (1..1000); 0 = use the size passed to Database::Open
   int timeout_seconds = 5;     ///< from ?timeout=N: SQLite busy timeout / MariaDB connect timeout
+  int max_group = 32;          ///< from ?group=N (1..1000): SQLite writes per group commit (1 = none)
 
   /// sqlite:///abs/path.db, sqlite://relative.db (made absolute against the working directory),
   /// sqlite://:memory:, mariadb://user:pass@host[:port]/db (mysql:// accepted; port 3306 by default;
-  /// user, password and database percent-decoded). Query options: pool, timeout; any other is
+  /// user, password and database percent-decoded). Query options: pool, timeout, group; any other is
   /// rejected. Errors are kInvalidArgument on field DATABASE_URL and never contain the password.
   static Result<ConnectionInfo> Parse(const std::string& url);
 };
@@ -66,12 +67,27 @@ class Tx {
   std::vector<std::function<void()>> after_commit_;
 };
 
+/// State of the calling thread that write bodies may read (the signed-in user, say). SQLite writes
+/// are committed in groups, each body run by the thread that leads its group (Database::Write):
+/// the state is captured on the caller's thread and installed on the leader's for the body's run.
+class CarriedThreadState {
+ public:
+  virtual ~CarriedThreadState() = default;
+  /// On the caller's thread.
+  virtual std::shared_ptr<const void> Capture() const = 0;
+  /// On the thread that runs the body: installs `state`, returns what it replaced.
+  virtual std::shared_ptr<const void> Install(std::shared_ptr<const void> state) const = 0;
+};
+
 struct PoolStats {
   int size = 0;                    ///< sessions in the pool
   int in_use = 0;                  ///< sessions leased right now
   std::uint64_t transactions = 0;  ///< Read/Write calls started
   std::uint64_t retries = 0;       ///< attempts re-run after busy/deadlock/lost connection
   std::uint64_t failures = 0;      ///< calls that ended in a driver error (not errors returned by the callback)
+  std::uint64_t groups = 0;        ///< SQLite: group commits of two or more writes
+  std::uint64_t grouped = 0;       ///< SQLite: writes committed in those groups
+  int queued = 0;                  ///< SQLite: writes waiting for their group right now
 };
 
 class Database {
@@ -91,6 +107,14 @@ class Database {
 
   /// Runs `f(Tx&)` (returning Result<T>) in a write transaction (SQLite: BEGIN IMMEDIATE; MariaDB:
   /// START TRANSACTION). If `f` returns an Error the transaction rolls back and the Error is returned.
+  ///
+  /// SQLite commits writes in groups: writes that arrive while one is running queue up, and the next
+  /// thread in the queue runs up to ?group= (32) of them, each in its own SAVEPOINT of one transaction,
+  /// so they share one BEGIN, one COMMIT and one append to the log. Each keeps its own outcome (an
+  /// Error rolls back that write alone); if the group's transaction fails as a whole, its writes run
+  /// again one by one. A body may therefore run on another thread than its caller's (which waits):
+  /// it may read the caller's thread state only through CarryThreadState, and its statements are
+  /// counted for the caller. AfterCommit callbacks run on the caller's thread.
   /// Busy/locked (SQLite) and deadlock/lock-timeout (MariaDB) failures roll back and re-run `f`
   /// (so `f` must have no side effects outside the transaction: use Tx::AfterCommit). A unique or
   /// foreign-key violation becomes kConflict; anything else thrown by the driver becomes kInternal
@@ -126,6 +150,11 @@ class Database {
   /// Checks a pooled connection answers (for /readyz).
   Status Ping();
 
+  /// The thread state write bodies may read (see Write); nullptr for none. Not owned: the caller
+  /// keeps it alive, and resets it to nullptr before destroying it, while no write runs.
+  void CarryThreadState(const CarriedThreadState* state) { carried_.store(state); }
+
+
   /// SQLite only (false otherwise): gives the calling thread a connection of its own, which its
   /// Read and ReadStatement calls use from then on instead of leasing one from the pool. For the
   /// io threads that answer quick reads themselves (http::RouteOptions::inline_read): a thread that
@@ -139,11 +168,21 @@ class Database {
   Status RunWithoutTransaction(const std::function<Status(Tx&)>& body);
 
  private:
-  class Lease;  // RAII lease of one pooled session (database.cpp)
+  class Lease;          // RAII lease of one pooled session (database.cpp)
+  struct QueuedWrite;   // a write waiting for, or in, a group commit (database.cpp)
 
   explicit Database(ConnectionInfo info, int pool_size);
   enum class Mode { kWrite, kRead, kSingleStatement };
   Status Run(Mode mode, const std::function<Status(Tx&)>& body);
+  /// One transaction with its retries; `callbacks` receives the AfterCommit callbacks.
+  Status Transact(Mode mode, const std::function<Status(Tx&)>& body, std::vector<std::function<void()>>& callbacks);
+  /// SQLite writes: queues `body` for a group commit (leading the group when it is this thread's turn).
+  Status RunQueued(const std::function<Status(Tx&)>& body, std::vector<std::function<void()>>& callbacks);
+  void LeadGroup(const std::vector<QueuedWrite*>& group);
+  /// One transaction for the whole group, under sqlite_writer_; false if it did not commit (every
+  /// write without an outcome of its own then runs again alone).
+  bool CommitGroup(const std::vector<QueuedWrite*>& group);
+  Status RunBody(QueuedWrite& write, Tx& tx);
 
   template <class F>
   auto RunTyped(Mode mode, F&& f) -> std::invoke_result_t<F, Tx&> {
@@ -181,7 +220,13 @@ class Database {
   /// Tells this Database from an earlier one at the same address in threads' session slots.
   const std::uint64_t id_;
   std::atomic<int> in_use_{0};
-  std::atomic<std::uint64_t> transactions_{0}, retries_{0}, failures_{0};
+  std::atomic<std::uint64_t> transactions_{0}, retries_{0}, failures_{0}, groups_{0}, grouped_{0};
+  std::atomic<const CarriedThreadState*> carried_{nullptr};
+  /// SQLite writes waiting for a group commit, in arrival order, and whether a thread leads one now
+  /// (then the queue's front is woken to lead the next).
+  mutable std::mutex queue_mutex_;
+  std::vector<QueuedWrite*> queue_;
+  bool leading_ = false;
 };
 
 /// True if the exception is a UNIQUE constraint violation (SQLite 19/2067, MariaDB 1062).

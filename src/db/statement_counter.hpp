@@ -13,6 +13,9 @@ class StatementCounter {
   static void Reset() { count_ = 0; }
   static std::uint64_t Count() { return count_; }
   static void Increment() { ++count_; }
+  /// Credits statements counted on another thread (a write run in a group commit, db::Database).
+  static void Add(std::uint64_t n) { count_ += n; }
+  static void Set(std::uint64_t n) { count_ = n; }
 
  private:
   static inline thread_local std::uint64_t count_ = 0;

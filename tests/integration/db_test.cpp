@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 #include <latch>
+#include <memory>
+#include <set>
 #include <thread>
 
 #include "db/database.hpp"
@@ -509,6 +511,196 @@ TEST(SqliteWriter, EveryWriteTransactionRunsOnTheOneWriterConnection) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(seen.load(), 40) << "a write ran on another connection (whose page cache another writer just dropped)";
+}
+
+// ---- group commit (SQLite writes) -----------------------------------------------------------------
+
+// Holds the writer with one write until `n` more writes are queued behind it, so that they form one
+// group; returns once `release` has let the first one commit.
+class WriterHold {
+ public:
+  explicit WriterHold(Database& db) : db_(db) {
+    holder_ = std::thread([this] {
+      Status st = db_.Write([this](Tx& tx) -> Status {
+        held_.count_down();
+        release_.wait();
+        return InsertItem(tx, 1000, "holder");
+      });
+      EXPECT_TRUE(st);
+    });
+    held_.wait();
+  }
+  ~WriterHold() {
+    if (holder_.joinable()) Release();
+  }
+  /// Waits (up to 10 s) until `n` writes are queued.
+  bool WaitQueued(int n) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (db_.Stats().queued < n && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return db_.Stats().queued == n;
+  }
+  /// Waits until `n` writes are queued, then lets the held write finish.
+  bool ReleaseWhenQueued(int n) {
+    const bool queued = WaitQueued(n);
+    Release();
+    return queued;
+  }
+
+ private:
+  void Release() {
+    release_.count_down();
+    holder_.join();
+  }
+  Database& db_;
+  std::latch held_{1};
+  std::latch release_{1};
+  std::thread holder_;
+};
+
+TEST(GroupCommit, QueuedWritesCommitTogetherAndEachKeepsItsOwnOutcome) {
+  if (OnMariaDb()) GTEST_SKIP() << "SQLite only";
+  auto db = OpenWithTables(4);
+  ASSERT_TRUE(db->Write([](Tx& tx) { return InsertItem(tx, 1, "taken"); }));
+  const auto before = db->Stats();
+
+  WriterHold hold(*db);
+  constexpr int kWriters = 6;
+  std::vector<Status> results(kWriters, OkStatus());
+  std::vector<std::thread::id> callback_threads(kWriters);
+  std::vector<std::uint64_t> counted(kWriters, 0);
+  std::vector<std::thread> writers;
+  for (int i = 0; i < kWriters; ++i) {
+    writers.emplace_back([&, i] {
+      StatementCounter::Reset();
+      results[i] = db->Write([&, i](Tx& tx) -> Status {
+        tx.AfterCommit([&, i] { callback_threads[i] = std::this_thread::get_id(); });
+        if (i == 1) {
+          EMP_TRY(InsertItem(tx, 101, "given up"));
+          return Error::Conflict("changed its mind");  // rolls back its own insert only
+        }
+        if (i == 2) return InsertItem(tx, 102, "taken");  // UNIQUE violation
+        EMP_TRY(InsertItem(tx, 100 + i, "item " + std::to_string(i)));
+        long long qty = 0;
+        tx.sql << "SELECT qty FROM dbtest_items WHERE id = 1", soci::into(qty);
+        return OkStatus();
+      });
+      counted[i] = StatementCounter::Count();
+      // The callback ran on this (the caller's) thread before Write returned.
+      if (results[i]) {
+        EXPECT_EQ(callback_threads[i], std::this_thread::get_id());
+      }
+    });
+  }
+  EXPECT_TRUE(hold.ReleaseWhenQueued(kWriters)) << "the writes did not queue behind the held one";
+  for (auto& t : writers) t.join();
+
+  for (int i = 0; i < kWriters; ++i) {
+    if (i == 1) {
+      EXPECT_EQ(results[i].error().message, "changed its mind");
+    } else if (i == 2) {
+      ASSERT_FALSE(results[i]);
+      EXPECT_EQ(results[i].error().code, ErrorCode::kConflict);
+    } else {
+      EXPECT_TRUE(results[i]) << i << ": " << results[i].error().message;
+      EXPECT_EQ(counted[i], 2u) << i << ": its statements are counted for its caller";
+    }
+    if (!results[i]) {
+      EXPECT_EQ(callback_threads[i], std::thread::id()) << i << ": a failed write's callback ran";
+    }
+  }
+  EXPECT_EQ(CountItems(*db), 1 + 1 + (kWriters - 2)) << "the first row, the holder's, and the four that succeeded";
+  EXPECT_EQ(Qty(*db, 101), -1);
+  const auto after = db->Stats();
+  EXPECT_EQ(after.groups - before.groups, 1u) << "the queued writes were committed as one group";
+  EXPECT_EQ(after.grouped - before.grouped, static_cast<std::uint64_t>(kWriters));
+}
+
+TEST(GroupCommit, WhenOneWriteRollsBackTheWholeTransactionTheOthersRunAgainAlone) {
+  if (OnMariaDb()) GTEST_SKIP() << "SQLite only";
+  auto db = OpenWithTables(4);
+  // RAISE(ROLLBACK) ends the whole transaction, savepoints and all, as a full disk would.
+  ASSERT_TRUE(db->Write([](Tx& tx) -> Status {
+    tx.sql << "CREATE TABLE dbtest_poison (x INTEGER)";
+    tx.sql << "CREATE TRIGGER dbtest_poison_rolls_back BEFORE INSERT ON dbtest_poison "
+              "BEGIN SELECT RAISE(ROLLBACK, 'poisoned'); END";
+    return OkStatus();
+  }));
+  const auto before = db->Stats();
+  WriterHold hold(*db);
+  constexpr int kWriters = 4;
+  std::vector<Status> results(kWriters, OkStatus());
+  std::vector<int> runs(kWriters, 0);
+  std::vector<std::thread> writers;
+  for (int i = 0; i < kWriters; ++i) {
+    writers.emplace_back([&, i] {
+      results[i] = db->Write([&, i](Tx& tx) -> Status {
+        ++runs[i];
+        if (i == 2) tx.sql << "INSERT INTO dbtest_poison (x) VALUES (1)";
+        return InsertItem(tx, 100 + i, "item " + std::to_string(i));
+      });
+    });
+    EXPECT_TRUE(hold.WaitQueued(i + 1)) << "queued in order";
+  }
+  EXPECT_TRUE(hold.ReleaseWhenQueued(kWriters));
+  for (auto& t : writers) t.join();
+
+  for (int i = 0; i < kWriters; ++i) {
+    if (i == 2) {
+      ASSERT_FALSE(results[i]);
+      EXPECT_EQ(results[i].error().code, ErrorCode::kInternal);
+      EXPECT_EQ(Qty(*db, 102), -1);
+    } else {
+      EXPECT_TRUE(results[i]) << i << ": " << results[i].error().message;
+      EXPECT_EQ(Qty(*db, 100 + i), 0) << i;
+    }
+  }
+  EXPECT_EQ(runs[0], 2) << "ran in the group, which rolled back, then alone";
+  EXPECT_EQ(runs[3], 1) << "after the poisoned write: only alone";
+  EXPECT_EQ(db->Stats().groups, before.groups) << "the group never committed";
+}
+
+TEST(GroupCommit, ABodyRunOnTheLeadersThreadSeesItsCallersCarriedState) {
+  if (OnMariaDb()) GTEST_SKIP() << "SQLite only";
+  static thread_local std::shared_ptr<const int> t_state;
+  class IntCarrier final : public CarriedThreadState {
+   public:
+    std::shared_ptr<const void> Capture() const override { return t_state; }
+    std::shared_ptr<const void> Install(std::shared_ptr<const void> state) const override {
+      std::shared_ptr<const void> previous = std::move(t_state);
+      t_state = std::static_pointer_cast<const int>(std::move(state));
+      return previous;
+    }
+  } carrier;
+  auto db = OpenWithTables(4);
+  db->CarryThreadState(&carrier);
+
+  WriterHold hold(*db);
+  constexpr int kWriters = 4;
+  std::vector<int> seen(kWriters, -1);
+  std::vector<int> after(kWriters, -1);
+  std::vector<std::thread::id> body_threads(kWriters);
+  std::vector<std::thread> writers;
+  for (int i = 0; i < kWriters; ++i) {
+    writers.emplace_back([&, i] {
+      t_state = std::make_shared<const int>(i);
+      EXPECT_TRUE(db->Write([&, i](Tx& tx) -> Status {
+        seen[i] = t_state ? *t_state : -1;
+        body_threads[i] = std::this_thread::get_id();
+        return InsertItem(tx, 100 + i, "item " + std::to_string(i));
+      }));
+      after[i] = t_state ? *t_state : -1;
+    });
+  }
+  EXPECT_TRUE(hold.ReleaseWhenQueued(kWriters));
+  for (auto& t : writers) t.join();
+  db->CarryThreadState(nullptr);
+
+  EXPECT_EQ(seen, (std::vector<int>{0, 1, 2, 3}));
+  EXPECT_EQ(after, (std::vector<int>{0, 1, 2, 3})) << "the leader's own state is put back";
+  EXPECT_EQ(std::set<std::thread::id>(body_threads.begin(), body_threads.end()).size(), 1u)
+      << "one thread ran the whole group";
 }
 
 TEST(WalCheckpointer, CopiesTheLogIntoTheDatabaseFileOffTheCommittingThreads) {

@@ -44,11 +44,13 @@ TEST(ConnectionInfo, QuotesSqlitePathWithSpacesAndDecodesEscapes) {
   EXPECT_EQ(info->connect_string, "db=\"/tmp/my shop/db.sqlite\" timeout=5");
 }
 
-TEST(ConnectionInfo, ReadsPoolAndTimeoutOptions) {
-  auto info = ConnectionInfo::Parse("sqlite:///tmp/a.db?pool=3&timeout=10");
+TEST(ConnectionInfo, ReadsPoolTimeoutAndGroupOptions) {
+  EXPECT_EQ(ConnectionInfo::Parse("sqlite:///tmp/a.db")->max_group, 32);
+  auto info = ConnectionInfo::Parse("sqlite:///tmp/a.db?pool=3&timeout=10&group=1");
   ASSERT_TRUE(info);
   EXPECT_EQ(info->pool_size, 3);
   EXPECT_EQ(info->timeout_seconds, 10);
+  EXPECT_EQ(info->max_group, 1);
   EXPECT_EQ(info->sqlite_path, "/tmp/a.db");
   EXPECT_EQ(info->connect_string, "db=/tmp/a.db timeout=10");
 }
@@ -65,6 +67,8 @@ TEST(ConnectionInfo, RejectsOutOfRangeOptions) {
   ParseError("sqlite:///tmp/a.db?pool=0");
   ParseError("sqlite:///tmp/a.db?pool=many");
   ParseError("sqlite:///tmp/a.db?timeout=-1");
+  ParseError("sqlite:///tmp/a.db?group=0");
+  ParseError("sqlite:///tmp/a.db?group=1001");
 }
 
 TEST(ConnectionInfo, ParsesMariaDbUrlAndMasksPassword) {

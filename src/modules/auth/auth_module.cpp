@@ -56,7 +56,8 @@ struct AuthModule::Impl {
 
 AuthModule::AuthModule(db::Database& db, const core::Config& config, const core::Clock& clock, infra::MailService& mail,
                        core::RateLimiter& limiter, audit::AuditLog& audit)
-    : impl_(std::make_unique<Impl>(db, config, clock, mail, limiter, audit)) {
+    : db_(db), impl_(std::make_unique<Impl>(db, config, clock, mail, limiter, audit)) {
+  db.CarryThreadState(&CurrentUser::Carrier());
   const UserRepository* users = &impl_->users;
   audit.SetActorLookup([users](db::Tx& tx, std::int64_t actor_id) -> std::optional<audit::ActorInfo> {
     // An admin action runs right after its request was authenticated on this thread.
@@ -69,6 +70,7 @@ AuthModule::AuthModule(db::Database& db, const core::Config& config, const core:
 
 AuthModule::~AuthModule() {
   impl_->audit.SetActorLookup(nullptr);  // the lookup points into this module
+  db_.CarryThreadState(nullptr);
 }
 
 void AuthModule::RegisterRoutes(http::Router& router) {

@@ -73,6 +73,7 @@ class AuthModule {
 
  private:
   struct Impl;
+  db::Database& db_;
   std::unique_ptr<Impl> impl_;
 };
 

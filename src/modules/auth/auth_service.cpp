@@ -231,7 +231,7 @@ Status AuthService::Logout(std::int64_t user_id, const std::string& refresh_toke
 Result<UserView> AuthService::VerifyEmail(const std::string& token) {
   if (token.empty() || token.size() > kMaxOpaqueTokenLength) return BadLink();
   const std::string hash = core::Sha256Hex(token);
-  return db_.Write([&](db::Tx& tx) -> Result<UserView> {
+  auto verified = db_.Write([&](db::Tx& tx) -> Result<UserView> {
     const auto now = clock_.NowSeconds();
     auto row = tokens_.FindOneTimeByHash(tx, hash, TokenPurpose::kVerifyEmail);
     if (!row || row->used_at || row->expires_at <= now) return BadLink();
@@ -242,10 +242,12 @@ Result<UserView> AuthService::VerifyEmail(const std::string& token) {
       users_.SetEmailVerified(tx, user->id, now);
       user->email_verified_at = now;
       user->updated_at = now;
-      CurrentUser::Invalidate(user->id);
     }
     return ToView(*user);
   });
+  // On this thread: the body may have run on another one (db::Database::Write).
+  if (verified) CurrentUser::Invalidate(verified->id);
+  return verified;
 }
 
 Status AuthService::ResendVerification(std::int64_t user_id) {

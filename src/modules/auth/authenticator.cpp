@@ -1,42 +1,56 @@
 #include "modules/auth/authenticator.hpp"
 
+#include <memory>
+
 namespace emporium::auth {
 
 namespace {
 
 struct Slot {
-  std::optional<User> user;
+  User user;
   std::string jti;
 };
 
-thread_local Slot t_slot;
+// Replaced, never modified: a write body's thread may hold the same slot (CurrentUser::Carrier).
+thread_local std::shared_ptr<const Slot> t_slot;
 
 Error Refused() { return Error::Unauthorized("The access token is invalid or has expired."); }
 
+class SlotCarrier final : public db::CarriedThreadState {
+ public:
+  std::shared_ptr<const void> Capture() const override { return t_slot; }
+  std::shared_ptr<const void> Install(std::shared_ptr<const void> state) const override {
+    std::shared_ptr<const void> previous = std::move(t_slot);
+    t_slot = std::static_pointer_cast<const Slot>(std::move(state));
+    return previous;
+  }
+};
+
 }  // namespace
 
-void CurrentUser::Set(const User& user, std::string_view jti) {
-  t_slot.user = user;
-  t_slot.jti.assign(jti);
+const db::CarriedThreadState& CurrentUser::Carrier() {
+  static const SlotCarrier carrier;
+  return carrier;
 }
 
-void CurrentUser::Clear() {
-  t_slot.user.reset();
-  t_slot.jti.clear();
+void CurrentUser::Set(const User& user, std::string_view jti) {
+  t_slot = std::make_shared<const Slot>(Slot{user, std::string(jti)});
 }
+
+void CurrentUser::Clear() { t_slot.reset(); }
 
 const User* CurrentUser::Get(std::int64_t user_id, std::string_view jti) {
-  if (!t_slot.user || t_slot.user->id != user_id || t_slot.jti != jti) return nullptr;
-  return &*t_slot.user;
+  if (!t_slot || t_slot->user.id != user_id || t_slot->jti != jti) return nullptr;
+  return &t_slot->user;
 }
 
 const User* CurrentUser::Get(std::int64_t user_id) {
-  if (!t_slot.user || t_slot.user->id != user_id) return nullptr;
-  return &*t_slot.user;
+  if (!t_slot || t_slot->user.id != user_id) return nullptr;
+  return &t_slot->user;
 }
 
 void CurrentUser::Invalidate(std::int64_t user_id) {
-  if (t_slot.user && t_slot.user->id == user_id) Clear();
+  if (t_slot && t_slot->user.id == user_id) Clear();
 }
 
 Result<Principal> TokenAuthenticator::Authenticate(std::string_view token) {

@@ -25,8 +25,14 @@ namespace emporium::auth {
 /// user id (and the token's jti where they have it), and fall back to a SELECT when the slot is
 /// empty or belongs to someone else.
 /// GET /me uses it to cost exactly the one indexed SELECT of authentication.
+///
+/// A write body may run on the thread that leads its SQLite group commit (db::Database::Write): the
+/// slot follows it there through Carrier(), which AuthModule registers with the Database.
 class CurrentUser {
  public:
+  /// Captures and installs this thread's slot (shared, immutable: capturing copies a pointer).
+  static const db::CarriedThreadState& Carrier();
+
   static void Set(const User& user, std::string_view jti);
   static void Clear();
   /// The row if the slot holds `user_id` authenticated with `jti`, else nullptr. Valid until the
