@@ -5,11 +5,16 @@
 #   bench/checkout.sh [path/to/emporium]                       SQLite in a temp dir
 #   DATABASE_URL=mariadb://... bench/checkout.sh               an empty MariaDB database
 #
+# The load comes from bench/checkout/checkout_client (C++, one thread), built beside the binary:
+# build/bench/checkout/checkout_client for build/emporium (CHECKOUT_CLIENT overrides the path).
+#
 # Environment: CUSTOMERS (32), BENCH_SECONDS (20), IO_THREADS (2). The server runs with
 # EMPORIUM_ENV=test (so X-Sql-Statements is returned), LOG_LEVEL=warn and rate limits off.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$(realpath "${1:-$here/../build/emporium}")
+client=${CHECKOUT_CLIENT:-$(dirname "$bin")/bench/checkout/checkout_client}
+[ -x "$client" ] || { echo "no checkout client at $client (build the checkout_client target)" >&2; exit 2; }
 work=$(mktemp -d /tmp/emporium-bench.XXXXXX)
 trap 'kill $(cat "$work/pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
 
@@ -31,4 +36,4 @@ base=$(grep -o 'http://[0-9.:]*' "$work/serve.log" | head -1)
 token=$(curl -s "$base/api/v1/auth/login" -H 'content-type: application/json' \
   -d '{"email":"bench-admin@example.com","password":"bench-password-123"}' | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
 echo "== emporium $("$bin" --version) $(nproc) cores, database ${DATABASE_URL%%:*}, io_threads=$IO_THREADS"
-node "$here/checkout.js" "$base" "$token" "${CUSTOMERS:-32}" "${BENCH_SECONDS:-20}"
+"$client" "$base" "$token" "${CUSTOMERS:-32}" "${BENCH_SECONDS:-20}"
