@@ -349,6 +349,34 @@ TEST(OutboxMailer, RejectsAnInvalidRecipientWithoutWriting) {
   EXPECT_TRUE(fs::is_empty(dir.path()));
 }
 
+TEST(OutboxMailer, ABatchIsWrittenWholeAndEachMessageKeepsItsOwnOutcome) {
+  TempDir dir;
+  auto mailer = MakeOutboxMailer(dir.path().string(), "Emporium <no-reply@shop.test>");
+  std::vector<MailMessage> batch(4, SampleMessage());
+  batch[2].to = "nobody";  // refused, the others written
+  for (std::size_t i = 0; i < batch.size(); ++i) batch[i].text = "text " + std::to_string(i);
+  std::vector<const MailMessage*> pointers;
+  for (const auto& m : batch) pointers.push_back(&m);
+  const auto results = mailer->SendBatch(pointers);
+  ASSERT_EQ(results.size(), 4u);
+  EXPECT_TRUE(results[0] && results[1] && results[3]);
+  ASSERT_FALSE(results[2]);
+  EXPECT_EQ(results[2].error().code, ErrorCode::kInvalidArgument);
+
+  std::vector<std::string> texts;
+  for (const auto& e : fs::directory_iterator(dir.path())) {
+    ASSERT_EQ(e.path().extension(), ".eml") << "no temporary files may remain: " << e.path();
+    std::ifstream in(e.path(), std::ios::binary);
+    std::stringstream content;
+    content << in.rdbuf();
+    auto parsed = ParseMimeMessage(content.str());
+    ASSERT_TRUE(parsed) << e.path();
+    texts.push_back(parsed->text);
+  }
+  std::sort(texts.begin(), texts.end());
+  EXPECT_EQ(texts, (std::vector<std::string>{"text 0", "text 1", "text 3"}));
+}
+
 TEST(OutboxReader, ListsNewestFirstAndReadsMessagesBack) {
   TempDir dir;
   auto mailer = MakeOutboxMailer(dir.path().string(), "Emporium <no-reply@shop.test>");

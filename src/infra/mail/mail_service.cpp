@@ -143,6 +143,14 @@ struct MailService::Impl {
     }
   }
 
+  static std::vector<Status> SendBatchOnce(Mailer& mailer, const std::vector<const MailMessage*>& messages) {
+    try {
+      return mailer.SendBatch(messages);
+    } catch (const std::exception& e) {
+      return std::vector<Status>(messages.size(), Error::Internal(std::string("mailer threw: ") + e.what()));
+    }
+  }
+
   static void Run(std::shared_ptr<State> s) {
     const auto log = core::Logger("mail");
     std::unique_lock lock(s->mutex);
@@ -280,6 +288,13 @@ void MailService::Enqueue(MailMessage message) {
 // exactly how far an earlier one got; a batch shares them (one claim and one record for all its
 // messages), which is what lets the queue keep up with checkout (four write transactions per mail
 // before, four per batch now).
+std::vector<Status> Mailer::SendBatch(const std::vector<const MailMessage*>& messages) {
+  std::vector<Status> results;
+  results.reserve(messages.size());
+  for (const MailMessage* message : messages) results.push_back(Send(*message));
+  return results;
+}
+
 Status MailService::Deliver(const jobs::Job& job) { return std::move(DeliverBatch({job}).front()); }
 
 std::vector<Status> MailService::DeliverBatch(const std::vector<jobs::Job>& jobs) {
@@ -308,6 +323,7 @@ std::vector<Status> MailService::DeliverBatch(const std::vector<jobs::Job>& jobs
   if (!claimed) return std::vector<Status>(jobs.size(), claimed.error());
 
   std::vector<std::size_t> sent_indexes;
+  std::vector<const MailMessage*> to_send;
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     if (!messages[i]) continue;
     const MailMessage& message = *messages[i];
@@ -325,17 +341,23 @@ std::vector<Status> MailService::DeliverBatch(const std::vector<jobs::Job>& jobs
                                "; it may have been delivered. Retry this job to send it again."};
         break;
       case DeliveryClaim::kSend:
-        results[i] = Impl::SendOnce(*impl_->state->mailer, message);
         sent_indexes.push_back(i);
-        if (!results[i]) {
-          log->warn(R"({{"msg":"mail delivery failed","job_id":{},"template":"{}","attempt":{},"error":"{}"}})",
-                    jobs[i].id, core::JsonEscape(message.template_name), jobs[i].attempts,
-                    core::JsonEscape(results[i].error().message));
-        }
+        to_send.push_back(&message);
         break;
     }
   }
   if (sent_indexes.empty()) return results;
+
+  std::vector<Status> sent = Impl::SendBatchOnce(*impl_->state->mailer, to_send);
+  for (std::size_t k = 0; k < sent_indexes.size(); ++k) {
+    const std::size_t i = sent_indexes[k];
+    results[i] = k < sent.size() ? std::move(sent[k]) : Error::Internal("the mailer returned too few outcomes");
+    if (!results[i]) {
+      log->warn(R"({{"msg":"mail delivery failed","job_id":{},"template":"{}","attempt":{},"error":"{}"}})",
+                jobs[i].id, core::JsonEscape(messages[i]->template_name), jobs[i].attempts,
+                core::JsonEscape(results[i].error().message));
+    }
+  }
 
   const Status recorded = d.db.Write([&](db::Tx& tx) -> Status {
     const std::int64_t now = d.clock.NowSeconds();

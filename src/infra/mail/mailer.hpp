@@ -45,6 +45,9 @@ class Mailer {
   /// Delivers one message (multipart/alternative text + HTML). Blocking; thread-safe.
   /// kUnavailable for transient failures (worth retrying), kInvalidArgument for a rejected recipient.
   virtual Status Send(const MailMessage& message) = 0;
+  /// Delivers several messages; one outcome per message, in order. The default sends them one by
+  /// one; a mailer that can share work between them (one disk flush for a batch) overrides it.
+  virtual std::vector<Status> SendBatch(const std::vector<const MailMessage*>& messages);
 };
 
 /// Writes each message as an RFC 5322 .eml file under `dir` (default DATA_DIR/outbox).

@@ -54,58 +54,107 @@ OutboxSummary Summarize(std::string id, const ParsedMail& mail) {
   return s;
 }
 
-// Writes `data` to `path` so that readers see either nothing or the whole file: a hidden temporary
-// file in the same folder, fsync, then rename over the final name.
-Status WriteAtomically(const fs::path& dir, const std::string& name, const std::string& data) {
-  const fs::path tmp = dir / ("." + name + ".tmp");
-  const fs::path final_path = dir / name;
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-  if (fd < 0) return Error::Unavailable("Cannot create a file in the outbox: " + std::string(std::strerror(errno)));
+Status WriteError(const char* what) { return Error::Unavailable(std::string(what) + std::strerror(errno)); }
+
+/// Creates `path` (which must not exist) holding `data`, not yet flushed to disk.
+Status WriteNewFile(const fs::path& path, const std::string& data) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+  if (fd < 0) return WriteError("Cannot create a file in the outbox: ");
   std::size_t written = 0;
   while (written < data.size()) {
     const ssize_t n = ::write(fd, data.data() + written, data.size() - written);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      const std::string reason = std::strerror(errno);
+      Status failed = WriteError("Cannot write to the outbox: ");
       ::close(fd);
-      ::unlink(tmp.c_str());
-      return Error::Unavailable("Cannot write to the outbox: " + reason);
+      ::unlink(path.c_str());
+      return failed;
     }
     written += static_cast<std::size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    const std::string reason = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    return Error::Unavailable("Cannot write to the outbox: " + reason);
-  }
-  if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
-    const std::string reason = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    return Error::Unavailable("Cannot write to the outbox: " + reason);
+  if (::close(fd) != 0) {
+    Status failed = WriteError("Cannot write to the outbox: ");
+    ::unlink(path.c_str());
+    return failed;
   }
   return OkStatus();
+}
+
+/// syncfs (every file written so far on the outbox's file system) or fsync (the folder itself).
+Status Flush(const fs::path& dir, bool whole_file_system) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return WriteError("Cannot open the outbox folder: ");
+  const int rc = whole_file_system ? ::syncfs(fd) : ::fsync(fd);
+  Status st = rc == 0 ? OkStatus() : WriteError("Cannot flush the outbox: ");
+  ::close(fd);
+  return st;
 }
 
 class OutboxMailer final : public Mailer {
  public:
   OutboxMailer(std::string dir, std::string from) : dir_(std::move(dir)), from_(std::move(from)) {}
 
-  Status Send(const MailMessage& message) override {
-    const auto now = std::chrono::system_clock::now();
-    const std::int64_t micros = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
-    MimeEnvelope envelope{.from = from_,
-                          .date = micros / 1'000'000,
-                          .message_id = message.message_id.empty() ? MakeMessageId(from_) : message.message_id,
-                          .boundary = MakeBoundary()};
-    EMP_ASSIGN(const std::string raw, BuildMimeMessage(message, envelope));
+  Status Send(const MailMessage& message) override { return std::move(SendBatch({&message}).front()); }
+
+  // Readers see a message whole or not at all, and it is on disk before Send reports it sent: each
+  // is written to a hidden temporary file, the batch's files are flushed with one syncfs, renamed
+  // to their final names, and the renames flushed with one fsync of the folder. Two flushes per
+  // batch instead of one fsync per message (which was 6.6 % of checkout's samples).
+  std::vector<Status> SendBatch(const std::vector<const MailMessage*>& messages) override {
     std::error_code ec;
     fs::create_directories(dir_, ec);
-    if (ec) return Error::Unavailable("Cannot create the outbox folder: " + ec.message());
-    const std::string id = MakeOutboxId(micros);
-    EMP_TRY(WriteAtomically(dir_, id + std::string(kExtension), raw));
-    core::Logger("mail")->info(R"({{"msg":"mail written to the outbox","outbox_id":"{}","template":"{}"}})", id,
-                               core::JsonEscape(message.template_name));
-    return OkStatus();
+    if (ec) return std::vector<Status>(messages.size(), Error::Unavailable("Cannot create the outbox folder: " + ec.message()));
+    std::vector<Status> results(messages.size(), OkStatus());
+    struct Written {
+      std::size_t index;
+      std::string id;
+      fs::path tmp, final_path;
+    };
+    std::vector<Written> written;
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+      const MailMessage& message = *messages[i];
+      const auto now = std::chrono::system_clock::now();
+      const std::int64_t micros =
+          std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
+      MimeEnvelope envelope{.from = from_,
+                            .date = micros / 1'000'000,
+                            .message_id = message.message_id.empty() ? MakeMessageId(from_) : message.message_id,
+                            .boundary = MakeBoundary()};
+      auto raw = BuildMimeMessage(message, envelope);
+      if (!raw) {
+        results[i] = std::move(raw).error();
+        continue;
+      }
+      std::string id = MakeOutboxId(micros);
+      const std::string name = id + std::string(kExtension);
+      Written w{i, std::move(id), dir_ / ("." + name + ".tmp"), dir_ / name};
+      results[i] = WriteNewFile(w.tmp, *raw);
+      if (results[i]) written.push_back(std::move(w));
+    }
+    if (written.empty()) return results;
+
+    Status flushed = Flush(dir_, true);
+    for (auto& w : written) {
+      if (flushed && ::rename(w.tmp.c_str(), w.final_path.c_str()) != 0) {
+        results[w.index] = WriteError("Cannot write to the outbox: ");
+      } else if (!flushed) {
+        results[w.index] = flushed;
+      }
+      if (!results[w.index]) ::unlink(w.tmp.c_str());
+    }
+    if (flushed) flushed = Flush(dir_, false);
+    for (auto& w : written) {
+      if (!results[w.index]) continue;
+      if (!flushed) {
+        // Not known to be on disk: take it back, so the job's retry does not leave two.
+        ::unlink(w.final_path.c_str());
+        results[w.index] = flushed;
+        continue;
+      }
+      core::Logger("mail")->info(R"({{"msg":"mail written to the outbox","outbox_id":"{}","template":"{}"}})", w.id,
+                                 core::JsonEscape(messages[w.index]->template_name));
+    }
+    return results;
   }
 
  private:
