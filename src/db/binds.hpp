@@ -84,6 +84,13 @@ void Rows(Tx& tx, const std::string& sql, Binds binds, F&& on_row) {
   }
 }
 
+/// Runs an INSERT of one row, written without a RETURNING clause, and returns the new row's id, or
+/// nullopt when no row was inserted (SQLite's ON CONFLICT … DO NOTHING). SQLite reads the id with
+/// sqlite3_last_insert_rowid (the table's id must be its INTEGER PRIMARY KEY): a RETURNING clause
+/// makes SQLite open and fill a temporary B-tree for each statement, 3.5 % of checkout's samples.
+/// MariaDB runs the statement with " RETURNING id" appended.
+std::optional<std::int64_t> InsertOne(Tx& tx, const std::string& insert, Binds binds);
+
 /// Runs a statement; returns the number of rows it changed.
 inline long long Exec(Tx& tx, const std::string& sql, Binds binds) {
   soci::statement st(tx.sql);

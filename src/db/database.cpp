@@ -15,6 +15,8 @@
 #include <thread>
 
 #include "core/log.hpp"
+#include "db/binds.hpp"
+#include "db/rows.hpp"
 #include "db/sqlite_statement_cache.hpp"
 #include "db/sqlite_wal_vfs.hpp"
 #include "db/statement_counter.hpp"
@@ -986,6 +988,17 @@ Status Database::Ping() {
       return Error::Unavailable("The database does not answer: " + SafeErrorText(e));
     }
   }
+}
+
+std::optional<std::int64_t> InsertOne(Tx& tx, const std::string& insert, Binds binds) {
+  if (tx.dialect != Dialect::kSqlite) {
+    std::optional<std::int64_t> id;
+    Rows(tx, insert + " RETURNING id", std::move(binds), [&](const soci::row& r) { id = RowInt(r, 0); });
+    return id;
+  }
+  if (Exec(tx, insert, std::move(binds)) == 0) return std::nullopt;
+  auto* backend = static_cast<soci::sqlite3_session_backend*>(tx.sql.get_backend());
+  return static_cast<std::int64_t>(sqlite3_last_insert_rowid(backend->conn_));
 }
 
 bool IsTransientError(const std::exception& e) {

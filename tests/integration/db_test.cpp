@@ -10,8 +10,10 @@
 #include <set>
 #include <thread>
 
+#include "db/binds.hpp"
 #include "db/database.hpp"
 #include "db/migrator.hpp"
+#include "db/rows.hpp"
 #include "db/sqlite_statement_cache.hpp"
 #include "db/statement_counter.hpp"
 #include "support/test_database.hpp"
@@ -511,6 +513,40 @@ TEST(SqliteWriter, EveryWriteTransactionRunsOnTheOneWriterConnection) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(seen.load(), 40) << "a write ran on another connection (whose page cache another writer just dropped)";
+}
+
+TEST(Database, InsertOneReturnsTheNewRowsIdOrNothingWhenNoRowWasInserted) {
+  auto db = OpenWithTables();
+  ASSERT_TRUE(db->Write([](Tx& tx) -> Status {
+    tx.sql << (OnMariaDb() ? "CREATE TABLE dbtest_auto (id BIGINT PRIMARY KEY AUTO_INCREMENT, k VARCHAR(20) UNIQUE)"
+                           : "CREATE TABLE dbtest_auto (id INTEGER PRIMARY KEY AUTOINCREMENT, k TEXT UNIQUE)");
+    return OkStatus();
+  }));
+  auto ids = db->Write([](Tx& tx) -> Result<std::vector<std::optional<std::int64_t>>> {
+    std::vector<std::optional<std::int64_t>> out;
+    for (const char* k : {"a", "b"}) {
+      out.push_back(InsertOne(tx, "INSERT INTO dbtest_auto (k) VALUES (:k)", std::move(Binds().Str(k))));
+    }
+    if (tx.dialect == Dialect::kSqlite) {
+      out.push_back(InsertOne(tx, "INSERT INTO dbtest_auto (k) VALUES (:k) ON CONFLICT (k) DO NOTHING",
+                              std::move(Binds().Str("a"))));
+    }
+    return out;
+  });
+  ASSERT_TRUE(ids) << ids.error().message;
+  auto stored = db->Read([](Tx& tx) -> Result<std::vector<std::int64_t>> {
+    std::vector<std::int64_t> out;
+    Rows(tx, "SELECT id FROM dbtest_auto ORDER BY k", Binds(), [&](const soci::row& r) { out.push_back(RowInt(r, 0)); });
+    return out;
+  });
+  ASSERT_TRUE(stored);
+  ASSERT_EQ(stored->size(), 2u);
+  EXPECT_EQ((*ids)[0], (*stored)[0]);
+  EXPECT_EQ((*ids)[1], (*stored)[1]);
+  EXPECT_NE((*stored)[0], (*stored)[1]);
+  if (!OnMariaDb()) {
+    EXPECT_EQ((*ids)[2], std::nullopt) << "the duplicate was skipped";
+  }
 }
 
 // ---- group commit (SQLite writes) -----------------------------------------------------------------

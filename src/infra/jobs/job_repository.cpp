@@ -21,8 +21,7 @@ constexpr const char* kInsertColumns =
     ":unique_key, :created_at, :updated_at)";
 // SQLite skips a duplicate unique key in the statement itself; MariaDB reports it (1062) and keeps the
 // transaction open, so the caller's transaction survives either way.
-constexpr const char* kInsertSqliteTail = " ON CONFLICT (unique_key) DO NOTHING RETURNING id";
-constexpr const char* kInsertMariaDbTail = " RETURNING id";
+constexpr const char* kInsertSqliteTail = " ON CONFLICT (unique_key) DO NOTHING";
 
 constexpr const char* kSelectById = " FROM jobs WHERE id = :id";
 
@@ -126,15 +125,13 @@ std::optional<std::int64_t> JobRepository::Insert(db::Tx& tx, const JobSpec& spe
       .OptStr(spec.unique_key)
       .Int(now)
       .Int(now);
-  std::optional<std::int64_t> id;
   const bool sqlite = tx.dialect == db::Dialect::kSqlite;
-  const std::string sql = std::string(kInsertColumns) + (sqlite ? kInsertSqliteTail : kInsertMariaDbTail);
   try {
-    db::Rows(tx, sql, std::move(binds), [&](const soci::row& r) { id = db::RowInt(r, 0); });
+    return db::InsertOne(tx, std::string(kInsertColumns) + (sqlite ? kInsertSqliteTail : ""), std::move(binds));
   } catch (const std::exception& e) {
     if (sqlite || !spec.unique_key || !db::IsUniqueViolation(e)) throw;
   }
-  return id;
+  return std::nullopt;
 }
 
 std::optional<Job> JobRepository::Find(db::Tx& tx, std::int64_t id) const {

@@ -2,6 +2,7 @@
 
 #include <soci/soci.h>
 
+#include "db/binds.hpp"
 #include "db/rows.hpp"
 
 namespace emporium::cart {
@@ -20,7 +21,7 @@ constexpr const char* kTouchMariaDb =
     "ON DUPLICATE KEY UPDATE updated_at = VALUES(updated_at)";
 constexpr const char* kInsertItem =
     "INSERT INTO cart_items (user_id, variant_id, quantity, added_at) VALUES (:user_id, :variant_id, :quantity, "
-    ":added_at) RETURNING id";
+    ":added_at)";
 constexpr const char* kSetQuantity =
     "UPDATE cart_items SET quantity = :quantity WHERE id = :id AND user_id = :user_id";
 constexpr const char* kDeleteItem = "DELETE FROM cart_items WHERE id = :id AND user_id = :user_id";
@@ -56,10 +57,8 @@ void CartRepository::Touch(db::Tx& tx, std::int64_t user_id, std::int64_t now) c
 
 std::int64_t CartRepository::InsertItem(db::Tx& tx, std::int64_t user_id, std::int64_t variant_id,
                                         std::int64_t quantity, std::int64_t now) const {
-  const long long uid = user_id, vid = variant_id, q = quantity, at = now;
-  long long id = 0;
-  tx.sql << kInsertItem, soci::use(uid), soci::use(vid), soci::use(q), soci::use(at), soci::into(id);
-  return id;
+  return db::InsertOne(tx, kInsertItem, std::move(db::Binds().Int(user_id).Int(variant_id).Int(quantity).Int(now)))
+      .value_or(0);
 }
 
 bool CartRepository::SetQuantity(db::Tx& tx, std::int64_t user_id, std::int64_t item_id,

@@ -20,8 +20,7 @@ constexpr const char* kInsert =
     "VALUES (:user_id, :type, :title, :body, :data, :link, :dedupe_key, :created_at)";
 // As for job unique keys: SQLite skips a duplicate key in the statement itself; MariaDB reports it
 // (1062) and keeps the caller's transaction open. One statement either way, no look-up first.
-constexpr const char* kInsertSqliteTail = " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id";
-constexpr const char* kInsertMariaDbTail = " RETURNING id";
+constexpr const char* kInsertSqliteTail = " ON CONFLICT (dedupe_key) DO NOTHING";
 constexpr const char* kColumns =
     "SELECT id, user_id, type, title, body, data, link, dedupe_key, read_at, created_at FROM notifications ";
 // The unread filter is switched by a flag so the statement text stays constant.
@@ -88,14 +87,13 @@ std::optional<std::int64_t> NotificationsRepository::Insert(db::Tx& tx, const No
   b.Int(n.user_id).Str(n.type).Str(n.title).Str(n.body).Str(json::serialize(n.data)).OptStr(n.link);
   b.OptStr(n.dedupe_key).Int(n.created_at);
   const bool sqlite = tx.dialect == db::Dialect::kSqlite;
-  std::optional<std::int64_t> id;  // stays empty when the fact was already notified
   try {
-    db::Rows(tx, std::string(kInsert) + (sqlite ? kInsertSqliteTail : kInsertMariaDbTail), std::move(b),
-             [&](const soci::row& r) { id = db::RowInt(r, 0); });
+    // Empty when the fact was already notified.
+    return db::InsertOne(tx, std::string(kInsert) + (sqlite ? kInsertSqliteTail : ""), std::move(b));
   } catch (const std::exception& e) {
     if (sqlite || !n.dedupe_key || !db::IsUniqueViolation(e)) throw;
   }
-  return id;
+  return std::nullopt;
 }
 
 std::vector<Notification> NotificationsRepository::List(db::Tx& tx, std::int64_t user_id, bool unread_only,

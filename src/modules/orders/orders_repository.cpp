@@ -27,7 +27,7 @@ constexpr const char* kInsertOrder =
     "safe_shipping, tracking_number, reserved_until, created_at, updated_at) VALUES (:number, :user_id, :status, "
     ":currency, :subtotal, :discount, :shipping, :tax, :loyalty, :total, :points_used, :points_earned, "
     ":discount_code, :name, :line1, :line2, :city, :postal_code, :country, :phone, :lat, :lng, :method, :safe, "
-    ":tracking, :reserved_until, :created_at, :updated_at) RETURNING id";
+    ":tracking, :reserved_until, :created_at, :updated_at)";
 constexpr const char* kInsertLinesHead =
     "INSERT INTO order_lines (order_id, variant_id, product_id, sku, name, unit_price, quantity, line_total, "
     "weight_grams) VALUES ";
@@ -131,9 +131,7 @@ std::int64_t OrdersRepository::InsertOrder(db::Tx& tx, const Order& o) const {
   b.OptStr(to.phone).OptDouble(to.lat).OptDouble(to.lng);
   b.Str(o.shipping_method).Int(o.safe_shipping ? 1 : 0).Str(o.tracking_number);
   b.Int(o.reserved_until).Int(o.created_at).Int(o.updated_at);
-  std::int64_t id = 0;
-  Rows(tx, kInsertOrder, std::move(b), [&](const soci::row& r) { id = db::RowInt(r, 0); });
-  return id;
+  return db::InsertOne(tx, kInsertOrder, std::move(b)).value_or(0);
 }
 
 void OrdersRepository::InsertLines(db::Tx& tx, std::int64_t order_id, std::vector<OrderLine>& lines) const {

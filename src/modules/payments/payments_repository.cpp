@@ -2,6 +2,7 @@
 
 #include <soci/soci.h>
 
+#include "db/binds.hpp"
 #include "db/rows.hpp"
 
 namespace emporium::payments {
@@ -45,7 +46,7 @@ constexpr const char* kPaymentColumns =
 constexpr const char* kInsertPayment =
     "INSERT INTO payments (user_id, order_id, purpose, provider, status, amount, currency, payment_method, "
     "off_session, created_at, updated_at) VALUES (:user_id, :order_id, :purpose, :provider, :status, :amount, "
-    ":currency, :payment_method, :off_session, :now, :now2) RETURNING id";
+    ":currency, :payment_method, :off_session, :now, :now2)";
 constexpr const char* kPaymentToCharge =
     "SELECT p.id, p.user_id, p.order_id, p.purpose, p.provider, p.status, p.amount, p.currency, p.fee, p.refunded, "
     "p.payment_method, p.intent_id, p.client_secret, p.failure_message, p.created_at, p.updated_at, p.off_session, "
@@ -212,14 +213,10 @@ bool PaymentsRepository::SoftDeleteCard(db::Tx& tx, std::int64_t user_id, std::i
 }
 
 std::int64_t PaymentsRepository::InsertPayment(db::Tx& tx, const PaymentRecord& p, bool off_session) const {
-  long long uid = p.user_id, order = p.order_id.value_or(0), amount = p.amount, now = p.created_at, id = 0;
-  soci::indicator order_ind = p.order_id ? soci::i_ok : soci::i_null;
-  int off = off_session ? 1 : 0;
-  tx.sql << kInsertPayment, soci::use(uid, "user_id"), soci::use(order, order_ind, "order_id"),
-      soci::use(p.purpose, "purpose"), soci::use(p.provider, "provider"), soci::use(p.status, "status"),
-      soci::use(amount, "amount"), soci::use(p.currency, "currency"), soci::use(p.payment_method, "payment_method"),
-      soci::use(off, "off_session"), soci::use(now, "now"), soci::use(now, "now2"), soci::into(id);
-  return id;
+  db::Binds b;
+  b.Int(p.user_id).OptInt(p.order_id).Str(p.purpose).Str(p.provider).Str(p.status).Int(p.amount).Str(p.currency);
+  b.Str(p.payment_method).Int(off_session ? 1 : 0).Int(p.created_at).Int(p.created_at);
+  return db::InsertOne(tx, kInsertPayment, std::move(b)).value_or(0);
 }
 
 std::optional<PaymentRecord> PaymentsRepository::FindPayment(db::Tx& tx, std::int64_t id) const {
