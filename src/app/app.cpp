@@ -49,14 +49,10 @@ namespace emporium::app {
 
 namespace {
 
-int DefaultWorkers(const core::Config& c) {
-  if (c.worker_threads > 0) return c.worker_threads;
-  return 4 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
 
 Result<std::unique_ptr<db::Database>> OpenDatabase(const core::Config& config, bool migrate) {
   auto log = core::Logger("app");
-  const int pool = config.db_pool_size > 0 ? config.db_pool_size : DefaultWorkers(config);
+  const int pool = config.db_pool_size > 0 ? config.db_pool_size : core::WorkerThreads(config);
   EMP_ASSIGN(auto db, db::Database::Open(config.database_url, pool));
   if (migrate) {
     EMP_ASSIGN(auto report, db::Migrate(*db));

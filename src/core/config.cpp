@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "core/crypto.hpp"
 #include "core/trusted_proxies.hpp"
@@ -127,6 +128,11 @@ Environment ReadEnvironment(const std::string& dotenv_path) {
     env[std::string(kv.substr(0, eq))] = std::string(kv.substr(eq + 1));
   }
   return env;
+}
+
+int WorkerThreads(const Config& config) {
+  if (config.worker_threads > 0) return config.worker_threads;
+  return 8 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
 Result<Config> LoadConfig(const Environment& env) {

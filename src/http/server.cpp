@@ -97,8 +97,7 @@ struct ServerCore {
         io_threads(c.io_threads > 0 ? c.io_threads
                                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
         ioc(1),
-        workers(c.worker_threads > 0 ? c.worker_threads
-                                     : 4 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
+        workers(core::WorkerThreads(c)),
         acceptor(ioc),
         signals(ioc, SIGINT, SIGTERM) {
     for (int i = 1; i < io_threads; ++i) shards.push_back(std::make_unique<asio::io_context>(1));

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "core/crypto.hpp"
 
@@ -26,6 +28,13 @@ TEST(Config, DefaultsWhenEnvironmentIsEmpty) {
   EXPECT_TRUE(c->redis_url.empty());
   EXPECT_TRUE(c->smtp_url.empty());
   EXPECT_EQ(c->access_token_ttl, std::chrono::minutes(15));
+}
+
+TEST(Config, TheWorkerPoolIsEightThreadsPerCoreUnlessSet) {
+  Config c;
+  EXPECT_EQ(WorkerThreads(c), 8 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  c.worker_threads = 3;
+  EXPECT_EQ(WorkerThreads(c), 3);
 }
 
 TEST(Config, ReadsEveryDocumentedVariable) {
