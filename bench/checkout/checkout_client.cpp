@@ -162,8 +162,7 @@ asio::awaitable<void> Setup(Bench& b) {
     b.variants.push_back(p.at("variants").at(0).at("id").as_int64());
   }
   for (int n = 0; n < b.customers; ++n) {
-    const json::value r =
-        Must(co_await c.Send(http::verb::post, "/api/v1/auth/login", "", LoginBody(n)), 200, "login");
+    const json::value r = Must(co_await c.Send(http::verb::post, "/api/v1/auth/login", "", LoginBody(n)), 200, "login");
     b.tokens.emplace_back(r.at("access_token").as_string());
   }
 }
@@ -180,9 +179,9 @@ asio::awaitable<void> Customer(Bench& b, int n) {
              201, "cart");
       }
       const auto t0 = Clock::now();
-      const Reply r = co_await c.Send(http::verb::post, "/api/v1/orders", token, order,
-                                      "bench-" + std::to_string(::getpid()) + "-" + std::to_string(n) + "-" +
-                                          std::to_string(seq));
+      const Reply r =
+          co_await c.Send(http::verb::post, "/api/v1/orders", token, order,
+                          "bench-" + std::to_string(::getpid()) + "-" + std::to_string(n) + "-" + std::to_string(seq));
       b.totals.latencies_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
       const json::value placed = Must(r, 201, "order");
       if (placed.at("status").as_string() != "paid") {
@@ -200,8 +199,8 @@ asio::awaitable<void> Customer(Bench& b, int n) {
 
 /// Jobs due or running (the receipts not sent yet), from the admin job stats.
 asio::awaitable<long> PendingJobs(Bench& b, Connection& c) {
-  const json::value s = Must(co_await c.Send(http::verb::get, "/api/v1/admin/jobs/stats", b.admin_token, ""), 200,
-                             "job stats");
+  const json::value s =
+      Must(co_await c.Send(http::verb::get, "/api/v1/admin/jobs/stats", b.admin_token, ""), 200, "job stats");
   co_return static_cast<long>(s.at("due").to_number<double>() + s.at("running").to_number<double>());
 }
 

@@ -49,7 +49,6 @@ namespace emporium::app {
 
 namespace {
 
-
 Result<std::unique_ptr<db::Database>> OpenDatabase(const core::Config& config, bool migrate) {
   auto log = core::Logger("app");
   const int pool = config.db_pool_size > 0 ? config.db_pool_size : core::WorkerThreads(config);

@@ -682,7 +682,8 @@ Status Database::Run(Mode mode, const std::function<Status(Tx&)>& body) {
   transactions_.fetch_add(1, std::memory_order_relaxed);
   ActiveScope active(this);
   std::vector<std::function<void()>> callbacks;
-  const Status st = mode == Mode::kWrite && writer_session_ ? RunQueued(body, callbacks) : Transact(mode, body, callbacks);
+  const Status st =
+      mode == Mode::kWrite && writer_session_ ? RunQueued(body, callbacks) : Transact(mode, body, callbacks);
   if (!st) return st;
   // The session is back in the pool and nesting is over, so callbacks may start new transactions.
   active.Release();

@@ -154,7 +154,6 @@ class Database {
   /// keeps it alive, and resets it to nullptr before destroying it, while no write runs.
   void CarryThreadState(const CarriedThreadState* state) { carried_.store(state); }
 
-
   /// SQLite only (false otherwise): gives the calling thread a connection of its own, which its
   /// Read and ReadStatement calls use from then on instead of leasing one from the pool. For the
   /// io threads that answer quick reads themselves (http::RouteOptions::inline_read): a thread that
@@ -168,8 +167,8 @@ class Database {
   Status RunWithoutTransaction(const std::function<Status(Tx&)>& body);
 
  private:
-  class Lease;          // RAII lease of one pooled session (database.cpp)
-  struct QueuedWrite;   // a write waiting for, or in, a group commit (database.cpp)
+  class Lease;         // RAII lease of one pooled session (database.cpp)
+  struct QueuedWrite;  // a write waiting for, or in, a group commit (database.cpp)
 
   explicit Database(ConnectionInfo info, int pool_size);
   enum class Mode { kWrite, kRead, kSingleStatement };

@@ -536,7 +536,8 @@ TEST(Database, InsertOneReturnsTheNewRowsIdOrNothingWhenNoRowWasInserted) {
   ASSERT_TRUE(ids) << ids.error().message;
   auto stored = db->Read([](Tx& tx) -> Result<std::vector<std::int64_t>> {
     std::vector<std::int64_t> out;
-    Rows(tx, "SELECT id FROM dbtest_auto ORDER BY k", Binds(), [&](const soci::row& r) { out.push_back(RowInt(r, 0)); });
+    Rows(tx, "SELECT id FROM dbtest_auto ORDER BY k", Binds(),
+         [&](const soci::row& r) { out.push_back(RowInt(r, 0)); });
     return out;
   });
   ASSERT_TRUE(stored);

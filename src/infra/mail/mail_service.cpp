@@ -353,8 +353,8 @@ std::vector<Status> MailService::DeliverBatch(const std::vector<jobs::Job>& jobs
     const std::size_t i = sent_indexes[k];
     results[i] = k < sent.size() ? std::move(sent[k]) : Error::Internal("the mailer returned too few outcomes");
     if (!results[i]) {
-      log->warn(R"({{"msg":"mail delivery failed","job_id":{},"template":"{}","attempt":{},"error":"{}"}})",
-                jobs[i].id, core::JsonEscape(messages[i]->template_name), jobs[i].attempts,
+      log->warn(R"({{"msg":"mail delivery failed","job_id":{},"template":"{}","attempt":{},"error":"{}"}})", jobs[i].id,
+                core::JsonEscape(messages[i]->template_name), jobs[i].attempts,
                 core::JsonEscape(results[i].error().message));
     }
   }

@@ -103,7 +103,10 @@ class OutboxMailer final : public Mailer {
   std::vector<Status> SendBatch(const std::vector<const MailMessage*>& messages) override {
     std::error_code ec;
     fs::create_directories(dir_, ec);
-    if (ec) return std::vector<Status>(messages.size(), Error::Unavailable("Cannot create the outbox folder: " + ec.message()));
+    if (ec) {
+      return std::vector<Status>(messages.size(),
+                                 Error::Unavailable("Cannot create the outbox folder: " + ec.message()));
+    }
     std::vector<Status> results(messages.size(), OkStatus());
     struct Written {
       std::size_t index;
@@ -114,8 +117,7 @@ class OutboxMailer final : public Mailer {
     for (std::size_t i = 0; i < messages.size(); ++i) {
       const MailMessage& message = *messages[i];
       const auto now = std::chrono::system_clock::now();
-      const std::int64_t micros =
-          std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
+      const std::int64_t micros = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
       MimeEnvelope envelope{.from = from_,
                             .date = micros / 1'000'000,
                             .message_id = message.message_id.empty() ? MakeMessageId(from_) : message.message_id,
