@@ -6,11 +6,11 @@
 
 #include <algorithm>
 #include <charconv>
+#include <condition_variable>
 #include <chrono>
 #include <filesystem>
 #include <mutex>
 #include <random>
-#include <semaphore>
 #include <string_view>
 #include <thread>
 
@@ -699,6 +699,29 @@ Status Database::Run(Mode mode, const std::function<Status(Tx&)>& body) {
 // takes the queued writes (its own first) and runs them in one transaction, each body in a
 // savepoint, then wakes their callers and hands the lead to the queue's new front, if any.
 
+/// One wake-up of a thread blocked in Wait. A binary_semaphore would do, but libstdc++'s spins
+/// with sched_yield before it sleeps, and with many more threads than cores each yield is a context
+/// switch: it cost a tenth of the server's CPU under checkout load. This sleeps on the first try.
+class Wakeup {
+ public:
+  void Wait() {
+    std::unique_lock lock(mutex_);
+    signal_.wait(lock, [this] { return woken_; });
+    woken_ = false;
+  }
+  /// The waiter may return, and destroy this, as soon as the lock is released.
+  void Wake() {
+    std::lock_guard lock(mutex_);
+    woken_ = true;
+    signal_.notify_one();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable signal_;
+  bool woken_ = false;
+};
+
 struct Database::QueuedWrite {
   const std::function<Status(Tx&)>* body = nullptr;
   std::shared_ptr<const void> state;  ///< the caller's CarriedThreadState
@@ -707,7 +730,7 @@ struct Database::QueuedWrite {
   std::uint64_t statements = 0;  ///< counted while its body ran, credited to the caller
   bool settled = false;          ///< its outcome is known (committed, or its own Error)
   bool done = false;             ///< set by the leader just before it wakes the caller
-  std::binary_semaphore wake{0};
+  Wakeup wake;
 };
 
 Status Database::RunQueued(const std::function<Status(Tx&)>& body, std::vector<std::function<void()>>& callbacks) {
@@ -721,7 +744,7 @@ Status Database::RunQueued(const std::function<Status(Tx&)>& body, std::vector<s
     // Nobody leads only when the queue was empty, so a new leader is always the queue's front.
     if (!leading_) leading_ = lead = true;
   }
-  if (!lead) self.wake.acquire();  // woken when done, or to lead the next group
+  if (!lead) self.wake.Wait();  // woken when done, or to lead the next group
   if (!self.done) {
     std::vector<QueuedWrite*> group;
     {
@@ -743,9 +766,9 @@ Status Database::RunQueued(const std::function<Status(Tx&)>& body, std::vector<s
     for (QueuedWrite* w : group) {
       if (w == &self) continue;
       w->done = true;
-      w->wake.release();  // w may be gone from here on
+      w->wake.Wake();  // w may be gone from here on
     }
-    if (next != nullptr) next->wake.release();
+    if (next != nullptr) next->wake.Wake();
   }
   StatementCounter::Add(self.statements);
   callbacks = std::move(self.callbacks);
