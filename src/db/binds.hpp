@@ -6,8 +6,14 @@
 //   db::Binds binds;
 //   binds.Int(user_id).OptStr(note);
 //   db::Rows(tx, "SELECT id, note FROM t WHERE user_id = :u AND note = :n", std::move(binds),
-//            [&](const soci::row& r) { ids.push_back(db::RowInt(r, 0)); });
+//            [&](const db::Row& r) { ids.push_back(db::RowInt(r, 0)); });
 //   const auto changed = db::Exec(tx, "UPDATE t SET ...", std::move(binds));
+//
+// On SQLite these run through SQLite's own API (SqliteQuery below) rather than SOCI's statement
+// objects: SOCI's dynamic row describes every column and allocates per column on every execution,
+// which made the catalog's variant read alone 13 % of checkout's CPU. Statements are prepared
+// through the same cache, counted and traced like SOCI's, and fail with the same
+// soci::sqlite3_soci_error, so callers and Database's error handling cannot tell the difference.
 
 #include <soci/soci.h>
 
@@ -18,6 +24,7 @@
 #include <vector>
 
 #include "db/database.hpp"
+#include "db/rows.hpp"
 
 namespace emporium::db {
 
@@ -39,6 +46,9 @@ class Binds {
   Binds& OptDouble(std::optional<double> v) {
     return Push({.d = v.value_or(0.0), .ind = Null(v.has_value()), .kind = Kind::kDouble});
   }
+
+  /// Binds each value, in order, to the statement's parameters 1..n (a sqlite3_stmt*).
+  void BindTo(void* sqlite_stmt) const;
 
   void BindTo(soci::statement& st) {
     for (auto& v : values_) {
@@ -67,9 +77,37 @@ class Binds {
   std::deque<Value> values_;
 };
 
-/// Runs a query and calls `on_row(const soci::row&)` for each row.
+/// One statement run through SQLite's API on a transaction's SQLite connection.
+class SqliteQuery {
+ public:
+  /// Prepares (through the statement cache) and binds; counts the statement like SOCI's are.
+  SqliteQuery(Tx& tx, const std::string& sql, const Binds& binds);
+  ~SqliteQuery();  ///< hands the statement back to the cache
+  SqliteQuery(const SqliteQuery&) = delete;
+  SqliteQuery& operator=(const SqliteQuery&) = delete;
+
+  /// Steps; true while there is a row. Throws soci::sqlite3_soci_error as SOCI would.
+  bool Next();
+  Row row() const { return Row::OfSqlite(stmt_); }
+  /// Rows changed by the statement (once it is done).
+  long long Changes() const;
+  std::int64_t LastInsertId() const;
+
+ private:
+  [[noreturn]] void Fail(int rc) const;
+  void* db_ = nullptr;    // sqlite3*
+  void* stmt_ = nullptr;  // sqlite3_stmt*
+  const std::string& sql_;
+};
+
+/// Runs a query and calls `on_row(const db::Row&)` for each row.
 template <class F>
 void Rows(Tx& tx, const std::string& sql, Binds binds, F&& on_row) {
+  if (tx.dialect == Dialect::kSqlite) {
+    SqliteQuery q(tx, sql, binds);
+    while (q.Next()) on_row(q.row());
+    return;
+  }
   soci::row row;
   soci::statement st(tx.sql);
   st.exchange(soci::into(row));
@@ -79,7 +117,7 @@ void Rows(Tx& tx, const std::string& sql, Binds binds, F&& on_row) {
   st.define_and_bind();
   bool got = st.execute(true);
   while (got) {
-    on_row(row);
+    on_row(Row(row));
     got = st.fetch();
   }
 }
@@ -93,6 +131,12 @@ std::optional<std::int64_t> InsertOne(Tx& tx, const std::string& insert, Binds b
 
 /// Runs a statement; returns the number of rows it changed.
 inline long long Exec(Tx& tx, const std::string& sql, Binds binds) {
+  if (tx.dialect == Dialect::kSqlite) {
+    SqliteQuery q(tx, sql, binds);
+    while (q.Next()) {
+    }
+    return q.Changes();
+  }
   soci::statement st(tx.sql);
   binds.BindTo(st);
   st.alloc();

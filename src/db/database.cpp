@@ -49,19 +49,22 @@ class UncountedScope {
   UncountedScope& operator=(const UncountedScope&) = delete;
 };
 
+void CountStatement(const std::string& query) {
+  if (t_uncounted != 0) return;
+  StatementCounter::Increment();
+  // LOG_LEVEL=trace lists every counted statement (text only: bound values never reach the log),
+  // which is how a route's query budget is audited.
+  if (Log()->should_log(spdlog::level::trace)) {
+    Log()->trace(R"({{"event":"sql","n":{},"sql":"{}"}})", StatementCounter::Count(), core::JsonEscape(query));
+  }
+}
+
 // SOCI calls start_query once per prepared statement (a `sql << ...` one-shot, a rowset, or a
-// statement prepared once and executed many times), on the thread that runs it.
+// statement prepared once and executed many times), on the thread that runs it. SqliteQuery counts
+// its own.
 class CountingLogger final : public soci::logger_impl {
  public:
-  void start_query(const std::string& query) override {
-    if (t_uncounted != 0) return;
-    StatementCounter::Increment();
-    // LOG_LEVEL=trace lists every counted statement (text only: bound values never reach the log),
-    // which is how a route's query budget is audited.
-    if (Log()->should_log(spdlog::level::trace)) {
-      Log()->trace(R"({{"event":"sql","n":{},"sql":"{}"}})", StatementCounter::Count(), core::JsonEscape(query));
-    }
-  }
+  void start_query(const std::string& query) override { CountStatement(query); }
 
  private:
   soci::logger_impl* do_clone() const override { return new CountingLogger; }
@@ -1017,12 +1020,68 @@ Status Database::Ping() {
 std::optional<std::int64_t> InsertOne(Tx& tx, const std::string& insert, Binds binds) {
   if (tx.dialect != Dialect::kSqlite) {
     std::optional<std::int64_t> id;
-    Rows(tx, insert + " RETURNING id", std::move(binds), [&](const soci::row& r) { id = RowInt(r, 0); });
+    Rows(tx, insert + " RETURNING id", std::move(binds), [&](const Row& r) { id = RowInt(r, 0); });
     return id;
   }
-  if (Exec(tx, insert, std::move(binds)) == 0) return std::nullopt;
-  auto* backend = static_cast<soci::sqlite3_session_backend*>(tx.sql.get_backend());
-  return static_cast<std::int64_t>(sqlite3_last_insert_rowid(backend->conn_));
+  SqliteQuery q(tx, insert, binds);
+  while (q.Next()) {
+  }
+  if (q.Changes() == 0) return std::nullopt;
+  return q.LastInsertId();
+}
+
+// ---- statements through SQLite's API (db/binds.hpp) ---------------------------------------------
+
+void Binds::BindTo(void* sqlite_stmt) const {
+  auto* st = static_cast<sqlite_api::sqlite3_stmt*>(sqlite_stmt);
+  int i = 0;
+  for (const auto& v : values_) {
+    ++i;
+    if (v.ind == soci::i_null) {
+      sqlite_api::sqlite3_bind_null(st, i);
+      continue;
+    }
+    switch (v.kind) {
+      case Kind::kInt: sqlite_api::sqlite3_bind_int64(st, i, v.i); break;
+      // The Binds outlive the statement's run, and the cache clears bindings before reuse.
+      case Kind::kString:
+        sqlite_api::sqlite3_bind_text(st, i, v.s.data(), static_cast<int>(v.s.size()), SQLITE_STATIC);
+        break;
+      case Kind::kDouble: sqlite_api::sqlite3_bind_double(st, i, v.d); break;
+    }
+  }
+}
+
+SqliteQuery::SqliteQuery(Tx& tx, const std::string& sql, const Binds& binds) : sql_(sql) {
+  db_ = static_cast<soci::sqlite3_session_backend*>(tx.sql.get_backend())->conn_;
+  CountStatement(sql);
+  if (const int rc = PrepareCached(db_, sql, &stmt_); rc != SQLITE_OK) Fail(rc);
+  binds.BindTo(stmt_);
+}
+
+SqliteQuery::~SqliteQuery() { sqlite_api::sqlite3_finalize(static_cast<sqlite_api::sqlite3_stmt*>(stmt_)); }
+
+bool SqliteQuery::Next() {
+  const int rc = sqlite_api::sqlite3_step(static_cast<sqlite_api::sqlite3_stmt*>(stmt_));
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  Fail(rc);
+}
+
+long long SqliteQuery::Changes() const { return sqlite_api::sqlite3_changes(static_cast<sqlite_api::sqlite3*>(db_)); }
+
+std::int64_t SqliteQuery::LastInsertId() const {
+  return sqlite_api::sqlite3_last_insert_rowid(static_cast<sqlite_api::sqlite3*>(db_));
+}
+
+void SqliteQuery::Fail(int rc) const {
+  auto* db = static_cast<sqlite_api::sqlite3*>(db_);
+  const int code = db != nullptr ? sqlite_api::sqlite3_extended_errcode(db) : rc;
+  // The shape of SOCI's messages: SafeWhat cuts the statement off at " while ".
+  throw soci::sqlite3_soci_error(
+      std::string("sqlite3: ") + (db != nullptr ? sqlite_api::sqlite3_errmsg(db) : "error") + " while executing \"" +
+          sql_ + "\"",
+      code != 0 ? code : rc);
 }
 
 bool IsTransientError(const std::exception& e) {

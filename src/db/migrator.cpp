@@ -191,7 +191,7 @@ struct Applied {
 std::vector<Applied> ReadApplied(Tx& tx) {
   std::vector<Applied> out;
   soci::rowset<soci::row> rows = (tx.sql.prepare << kSelectApplied);
-  for (const soci::row& row : rows) out.push_back({static_cast<int>(RowInt(row, 0)), row.get<std::string>(1)});
+  for (const soci::row& row : rows) out.push_back({static_cast<int>(RowInt(row, 0)), RowStr(row, 1)});
   return out;
 }
 

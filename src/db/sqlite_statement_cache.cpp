@@ -176,6 +176,54 @@ StatementCacheStats GetStatementCacheStats() {
           kept.load(std::memory_order_relaxed)};
 }
 
+namespace {
+
+/// The cached prepare, for a connection with a cache.
+int PrepareThrough(ConnectionCache& cache, sqlite3* db, const char* sql, int bytes, sqlite3_stmt** out,
+                   const char** tail) {
+  const std::size_t length = bytes < 0 ? std::strlen(sql) : strnlen(sql, static_cast<std::size_t>(bytes));
+  const std::string_view text(sql, length);
+  auto it = cache.by_text.find(text);
+  if (it != cache.by_text.end() && !it->second.idle.empty()) {
+    Entry& entry = it->second;
+    *out = entry.idle.back();
+    entry.idle.pop_back();
+    --cache.idle;
+    kept.fetch_sub(1, std::memory_order_relaxed);
+    ++entry.leased;
+    entry.last_use = ++cache.clock;
+    cache.leased.emplace(*out, &*it);
+    if (tail != nullptr) *tail = sql + length;
+    hits.fetch_add(1, std::memory_order_relaxed);
+    return SQLITE_OK;
+  }
+
+  const char* rest = nullptr;
+  const int rc = Real().prepare_v2(db, sql, bytes, out, &rest);
+  if (tail != nullptr) *tail = rest;
+  if (rc != SQLITE_OK || *out == nullptr) return rc;
+  misses.fetch_add(1, std::memory_order_relaxed);
+  // Only a text that is one whole statement can be handed back for the same text later.
+  if (rest == nullptr || !OnlyWhitespace(rest, sql + length)) return rc;
+  if (it == cache.by_text.end()) it = cache.by_text.try_emplace(std::string(text)).first;
+  Entry& entry = it->second;
+  ++entry.leased;
+  entry.last_use = ++cache.clock;
+  cache.leased.emplace(*out, &*it);
+  return rc;
+}
+
+}  // namespace
+
+int PrepareCached(void* connection, std::string_view sql, void** statement) {
+  auto* db = static_cast<sqlite3*>(connection);
+  auto** out = reinterpret_cast<sqlite3_stmt**>(statement);
+  const auto bytes = static_cast<int>(sql.size());
+  ConnectionCache* cache = Find(db);
+  if (cache == nullptr) return Real().prepare_v2(db, sql.data(), bytes, out, nullptr);
+  return PrepareThrough(*cache, db, sql.data(), bytes, out, nullptr);
+}
+
 }  // namespace emporium::db
 
 // ---- the interposed SQLite entry points ----------------------------------------------------------
@@ -189,37 +237,7 @@ extern "C" int sqlite3_prepare_v2(sqlite3* db, const char* sql, int bytes, sqlit
   if (cache == nullptr || !d::CalledFromSoci(__builtin_return_address(0))) {
     return d::Real().prepare_v2(db, sql, bytes, out, tail);
   }
-
-  const std::size_t length = bytes < 0 ? std::strlen(sql) : strnlen(sql, static_cast<std::size_t>(bytes));
-  const std::string_view text(sql, length);
-  auto it = cache->by_text.find(text);
-  if (it != cache->by_text.end() && !it->second.idle.empty()) {
-    Entry& entry = it->second;
-    *out = entry.idle.back();
-    entry.idle.pop_back();
-    --cache->idle;
-    d::kept.fetch_sub(1, std::memory_order_relaxed);
-    ++entry.leased;
-    entry.last_use = ++cache->clock;
-    cache->leased.emplace(*out, &*it);
-    if (tail != nullptr) *tail = sql + length;
-    d::hits.fetch_add(1, std::memory_order_relaxed);
-    return SQLITE_OK;
-  }
-
-  const char* rest = nullptr;
-  const int rc = d::Real().prepare_v2(db, sql, bytes, out, &rest);
-  if (tail != nullptr) *tail = rest;
-  if (rc != SQLITE_OK || *out == nullptr) return rc;
-  d::misses.fetch_add(1, std::memory_order_relaxed);
-  // Only a text that is one whole statement can be handed back for the same text later.
-  if (rest == nullptr || !d::OnlyWhitespace(rest, sql + length)) return rc;
-  if (it == cache->by_text.end()) it = cache->by_text.try_emplace(std::string(text)).first;
-  Entry& entry = it->second;
-  ++entry.leased;
-  entry.last_use = ++cache->clock;
-  cache->leased.emplace(*out, &*it);
-  return rc;
+  return d::PrepareThrough(*cache, db, sql, bytes, out, tail);
 }
 
 extern "C" int sqlite3_finalize(sqlite3_stmt* stmt) {

@@ -9,7 +9,7 @@
 // sqlite3_close_v2, which the dynamic linker binds SOCI's calls to ahead of libsqlite3's (the same
 // ELF interposition a malloc replacement uses; the real functions are found with dlsym(RTLD_NEXT)).
 //
-// Only connections passed to EnableStatementCache are affected; for them:
+// Only connections passed to EnableStatementCache are affected; for them (and for PrepareCached):
 //   - prepare: a statement of the same text that was finalized earlier on this connection is handed
 //     back (already reset, bindings cleared) instead of compiling the text again;
 //   - finalize: a statement prepared from exactly one SQL statement is reset (which ends its read of
@@ -23,6 +23,7 @@
 // names its columns. Every other connection, and every other call, goes straight to SQLite.
 
 #include <cstdint>
+#include <string_view>
 
 namespace emporium::db {
 
@@ -35,6 +36,11 @@ struct StatementCacheStats {
 /// Turns the cache on for `connection` (a sqlite3*; void* keeps sqlite3.h out of this header).
 /// Must be called by the thread that owns the connection, before anything is prepared on it.
 void EnableStatementCache(void* connection);
+
+/// Prepares `sql` (one statement) on `connection` as SOCI's prepares are: a kept statement of the same
+/// text if there is one. Ends with sqlite3_finalize, which keeps it again. For code that runs
+/// statements through SQLite's API itself (db::Rows on SQLite). Returns SQLite's result code.
+int PrepareCached(void* connection, std::string_view sql, void** statement);
 
 /// Process-wide counters, for tests and /metrics.
 StatementCacheStats GetStatementCacheStats();

@@ -537,7 +537,7 @@ TEST(Database, InsertOneReturnsTheNewRowsIdOrNothingWhenNoRowWasInserted) {
   auto stored = db->Read([](Tx& tx) -> Result<std::vector<std::int64_t>> {
     std::vector<std::int64_t> out;
     Rows(tx, "SELECT id FROM dbtest_auto ORDER BY k", Binds(),
-         [&](const soci::row& r) { out.push_back(RowInt(r, 0)); });
+         [&](const db::Row& r) { out.push_back(RowInt(r, 0)); });
     return out;
   });
   ASSERT_TRUE(stored);
@@ -548,6 +548,94 @@ TEST(Database, InsertOneReturnsTheNewRowsIdOrNothingWhenNoRowWasInserted) {
   if (!OnMariaDb()) {
     EXPECT_EQ((*ids)[2], std::nullopt) << "the duplicate was skipped";
   }
+}
+
+// db::Rows, Exec and InsertOne run through SQLite's API on SQLite (binds.hpp) and through SOCI on
+// MariaDB; what a repository sees must not depend on which.
+TEST(Database, RowsAndExecReadEveryTypeAndFailTheSameWayOnBothDialects) {
+  auto db = OpenWithTables(1);
+  ASSERT_TRUE(db->Write([](Tx& tx) -> Status {
+    tx.sql << (OnMariaDb() ? "CREATE TABLE dbtest_kinds (id BIGINT PRIMARY KEY, i BIGINT, s VARCHAR(20), d DOUBLE)"
+                           : "CREATE TABLE dbtest_kinds (id INTEGER PRIMARY KEY, i INTEGER, s TEXT, d REAL)");
+    return OkStatus();
+  }));
+  StatementCounter::Reset();
+  auto changed = db->Write([](Tx& tx) -> Result<long long> {
+    long long n = Exec(tx, "INSERT INTO dbtest_kinds (id, i, s, d) VALUES (:a, :b, :c, :d), (:e, :f, :g, :h)",
+                       std::move(Binds().Int(1).Int(-9007199254740993LL).Str(std::string("x\0y", 3)).Double(2.5)
+                                     .Int(2).OptInt(std::nullopt).OptStr(std::nullopt).OptDouble(std::nullopt)));
+    n += Exec(tx, "UPDATE dbtest_kinds SET d = :d WHERE id = :id", std::move(Binds().Double(4).Int(2)));
+    return n;
+  });
+  ASSERT_TRUE(changed) << changed.error().message;
+  EXPECT_EQ(*changed, 3);
+  EXPECT_EQ(StatementCounter::Count(), 2u) << "each statement is counted once, as SOCI's are";
+
+  struct Kinds {
+    std::int64_t id, i;
+    std::optional<std::int64_t> opt_i;
+    std::string s;
+    std::optional<std::string> opt_s;
+    std::optional<double> d;
+    bool null_s;
+  };
+  auto rows = db->Read([](Tx& tx) -> Result<std::vector<Kinds>> {
+    std::vector<Kinds> out;
+    for (int pass = 0; pass < 2; ++pass) {  // the second pass runs the kept statement again
+      out.clear();
+      Rows(tx, "SELECT id, i, s, d FROM dbtest_kinds WHERE id >= :from ORDER BY id", std::move(Binds().Int(1)),
+           [&](const db::Row& r) {
+             out.push_back({RowInt(r, 0), RowInt(r, 1), RowOptInt(r, 1), RowStr(r, 2), RowOptStr(r, 2),
+                            RowOptDouble(r, 3), r.IsNull(2)});
+           });
+    }
+    return out;
+  });
+  ASSERT_TRUE(rows) << rows.error().message;
+  ASSERT_EQ(rows->size(), 2u);
+  const Kinds& a = (*rows)[0];
+  const Kinds& b = (*rows)[1];
+  EXPECT_EQ(a.id, 1);
+  EXPECT_EQ(a.i, -9007199254740993LL) << "64-bit integers survive";
+  EXPECT_EQ(a.s, std::string("x\0y", 3)) << "text is read by length, not up to a NUL";
+  EXPECT_EQ(a.d, 2.5);
+  EXPECT_FALSE(a.null_s);
+  EXPECT_EQ(b.i, 0);
+  EXPECT_EQ(b.opt_i, std::nullopt);
+  EXPECT_EQ(b.s, "");
+  EXPECT_EQ(b.opt_s, std::nullopt);
+  EXPECT_TRUE(b.null_s);
+  EXPECT_EQ(b.d, 4.0) << "a REAL holding a whole number reads as a double";
+
+  // A constraint failure surfaces as the driver's error: a conflict, with no bound value in the text.
+  bool unique = false;
+  Status st = db->Write([&](Tx& tx) -> Status {
+    try {
+      Exec(tx, "INSERT INTO dbtest_kinds (id, s) VALUES (:id, :s)", std::move(Binds().Int(1).Str("secret")));
+    } catch (const std::exception& e) {
+      unique = IsUniqueViolation(e);
+      EXPECT_EQ(SafeErrorText(e).find("secret"), std::string::npos) << SafeErrorText(e);
+      throw;
+    }
+    return OkStatus();
+  });
+  ASSERT_FALSE(st);
+  EXPECT_TRUE(unique);
+  EXPECT_EQ(st.error().code, ErrorCode::kConflict);
+  // A statement that does not compile fails the transaction and leaves the connection usable.
+  Status bad = db->Read([](Tx& tx) -> Status {
+    Rows(tx, "SELECT nope FROM dbtest_kinds", Binds(), [](const db::Row&) {});
+    return OkStatus();
+  });
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::kInternal);
+  auto count = db->Read([](Tx& tx) -> Result<std::int64_t> {
+    std::int64_t n = -1;
+    Rows(tx, "SELECT COUNT(*) FROM dbtest_kinds", Binds(), [&](const db::Row& r) { n = RowInt(r, 0); });
+    return n;
+  });
+  ASSERT_TRUE(count);
+  EXPECT_EQ(*count, 2);
 }
 
 // ---- group commit (SQLite writes) -----------------------------------------------------------------

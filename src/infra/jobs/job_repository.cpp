@@ -77,7 +77,7 @@ constexpr const char* kDeleteDead = "DELETE FROM jobs WHERE id = :id AND state =
 
 std::string Select(const char* tail) { return std::string("SELECT ") + kColumns + tail; }
 
-Job ReadJob(const soci::row& r) {
+Job ReadJob(const db::Row& r) {
   Job j;
   j.id = db::RowInt(r, 0);
   j.queue = db::RowStr(r, 1);
@@ -102,7 +102,7 @@ Job ReadJob(const soci::row& r) {
 
 std::vector<Job> ReadJobs(db::Tx& tx, const std::string& sql, db::Binds binds) {
   std::vector<Job> out;
-  db::Rows(tx, sql, std::move(binds), [&](const soci::row& r) { out.push_back(ReadJob(r)); });
+  db::Rows(tx, sql, std::move(binds), [&](const db::Row& r) { out.push_back(ReadJob(r)); });
   return out;
 }
 
@@ -178,7 +178,7 @@ std::vector<Job> JobRepository::ClaimDue(db::Tx& tx, const std::vector<std::stri
   if (tx.dialect == db::Dialect::kMariaDb) sql += kSkipLocked;
 
   std::vector<std::int64_t> ids;
-  db::Rows(tx, sql, std::move(select_binds), [&](const soci::row& r) { ids.push_back(db::RowInt(r, 0)); });
+  db::Rows(tx, sql, std::move(select_binds), [&](const db::Row& r) { ids.push_back(db::RowInt(r, 0)); });
   if (ids.empty()) return {};
 
   const std::string id_list = db::NamedList("id", ids.size());
@@ -235,7 +235,7 @@ long long JobRepository::PurgeDone(db::Tx& tx, std::int64_t before, int limit) c
 
 QueueStats JobRepository::Stats(db::Tx& tx, std::int64_t now) const {
   QueueStats s;
-  db::Rows(tx, kCountByState, db::Binds(), [&](const soci::row& r) {
+  db::Rows(tx, kCountByState, db::Binds(), [&](const db::Row& r) {
     const auto state = ParseState(db::RowStr(r, 0));
     const auto count = db::RowInt(r, 1);
     if (state == JobState::kQueued) s.queued = count;
@@ -244,7 +244,7 @@ QueueStats JobRepository::Stats(db::Tx& tx, std::int64_t now) const {
   });
   db::Binds due;
   due.Int(now);
-  db::Rows(tx, kCountDue, std::move(due), [&](const soci::row& r) { s.due = db::RowInt(r, 0); });
+  db::Rows(tx, kCountDue, std::move(due), [&](const db::Row& r) { s.due = db::RowInt(r, 0); });
   return s;
 }
 

@@ -28,7 +28,7 @@ std::string ReadState(db::Tx& tx, const char* sql, std::int64_t job_id) {
   std::string state;
   db::Binds b;
   b.Int(job_id);
-  db::Rows(tx, sql, std::move(b), [&](const soci::row& r) { state = db::RowStr(r, 0); });
+  db::Rows(tx, sql, std::move(b), [&](const db::Row& r) { state = db::RowStr(r, 0); });
   return state;
 }
 

@@ -149,7 +149,7 @@ json::object ParseObject(const std::string& text) {
   return std::move(v.as_object());
 }
 
-Category ToCategory(const soci::row& r) {
+Category ToCategory(const db::Row& r) {
   Category c;
   c.id = db::RowInt(r, 0);
   c.parent_id = db::RowOptInt(r, 1);
@@ -162,7 +162,7 @@ Category ToCategory(const soci::row& r) {
   return c;
 }
 
-ProductView ToProduct(const soci::row& r) {
+ProductView ToProduct(const db::Row& r) {
   ProductView p;
   p.id = db::RowInt(r, 0);
   p.category_id = db::RowInt(r, 1);
@@ -185,7 +185,7 @@ ProductView ToProduct(const soci::row& r) {
   return p;
 }
 
-Variant ToVariant(const soci::row& r) {
+Variant ToVariant(const db::Row& r) {
   Variant v;
   v.id = db::RowInt(r, 0);
   v.product_id = db::RowInt(r, 1);
@@ -203,7 +203,7 @@ Variant ToVariant(const soci::row& r) {
   return v;
 }
 
-InventoryItem ToInventoryItem(const soci::row& r) {
+InventoryItem ToInventoryItem(const db::Row& r) {
   InventoryItem item;
   item.variant_id = db::RowInt(r, 0);
   item.product_id = db::RowInt(r, 1);
@@ -233,14 +233,14 @@ bool Ascending(ProductSort s) { return s == ProductSort::kPriceAsc; }
 std::vector<Category> CatalogRepository::ListCategories(db::Tx& tx) const {
   std::vector<Category> out;
   Rows(tx, std::string(kCategoryColumns) + kSelectCategories, Binds(),
-       [&](const soci::row& r) { out.push_back(ToCategory(r)); });
+       [&](const db::Row& r) { out.push_back(ToCategory(r)); });
   return out;
 }
 
 std::optional<Category> CatalogRepository::FindCategory(db::Tx& tx, std::int64_t id) const {
   std::optional<Category> out;
   Rows(tx, std::string(kCategoryColumns) + kSelectCategory, std::move(Binds().Int(id)),
-       [&](const soci::row& r) { out = ToCategory(r); });
+       [&](const db::Row& r) { out = ToCategory(r); });
   return out;
 }
 
@@ -248,7 +248,7 @@ std::int64_t CatalogRepository::InsertCategory(db::Tx& tx, const Category& c) co
   std::int64_t id = 0;
   Binds b;
   b.OptInt(c.parent_id).Str(c.name).Str(c.slug).Str(c.description).Int(c.position).Int(c.created_at).Int(c.updated_at);
-  Rows(tx, kInsertCategory, std::move(b), [&](const soci::row& r) { id = db::RowInt(r, 0); });
+  Rows(tx, kInsertCategory, std::move(b), [&](const db::Row& r) { id = db::RowInt(r, 0); });
   return id;
 }
 
@@ -264,19 +264,19 @@ void CatalogRepository::SoftDeleteCategory(db::Tx& tx, std::int64_t id, std::int
 
 bool CatalogRepository::CategoryHasLiveChildrenOrProducts(db::Tx& tx, std::int64_t id) const {
   long long n = 0;
-  Rows(tx, kCategoryInUse, std::move(Binds().Int(id).Int(id)), [&](const soci::row& r) { n = db::RowInt(r, 0); });
+  Rows(tx, kCategoryInUse, std::move(Binds().Int(id).Int(id)), [&](const db::Row& r) { n = db::RowInt(r, 0); });
   return n > 0;
 }
 
 bool CatalogRepository::CategorySlugTaken(db::Tx& tx, const std::string& slug, std::int64_t except_id) const {
   long long n = 0;
-  Rows(tx, kCategorySlugTaken, std::move(Binds().Str(slug).Int(except_id)), [&](const soci::row& r) { n = db::RowInt(r, 0); });
+  Rows(tx, kCategorySlugTaken, std::move(Binds().Str(slug).Int(except_id)), [&](const db::Row& r) { n = db::RowInt(r, 0); });
   return n > 0;
 }
 
 bool CatalogRepository::ProductSlugTaken(db::Tx& tx, const std::string& slug, std::int64_t except_id) const {
   long long n = 0;
-  Rows(tx, kProductSlugTaken, std::move(Binds().Str(slug).Int(except_id)), [&](const soci::row& r) { n = db::RowInt(r, 0); });
+  Rows(tx, kProductSlugTaken, std::move(Binds().Str(slug).Int(except_id)), [&](const db::Row& r) { n = db::RowInt(r, 0); });
   return n > 0;
 }
 
@@ -286,7 +286,7 @@ std::int64_t CatalogRepository::InsertProduct(db::Tx& tx, const ProductView& p) 
   b.Int(p.category_id).Str(p.name).Str(p.slug).Str(p.description).Str(p.brand).Str(json::serialize(p.attributes));
   b.Str(p.status).OptInt(p.exclusive_until).Int(p.min_price).Int(p.max_price).Str(p.currency);
   b.Int(p.in_stock ? 1 : 0).Int(p.created_at).Int(p.updated_at);
-  Rows(tx, kInsertProduct, std::move(b), [&](const soci::row& r) { id = db::RowInt(r, 0); });
+  Rows(tx, kInsertProduct, std::move(b), [&](const db::Row& r) { id = db::RowInt(r, 0); });
   return id;
 }
 
@@ -304,14 +304,14 @@ void CatalogRepository::SoftDeleteProduct(db::Tx& tx, std::int64_t id, std::int6
 std::optional<ProductView> CatalogRepository::FindProduct(db::Tx& tx, std::int64_t id) const {
   std::optional<ProductView> out;
   Rows(tx, std::string(kProductColumns) + kWhereProductId, std::move(Binds().Int(id)),
-       [&](const soci::row& r) { out = ToProduct(r); });
+       [&](const db::Row& r) { out = ToProduct(r); });
   return out;
 }
 
 std::optional<ProductView> CatalogRepository::FindProductBySlug(db::Tx& tx, const std::string& slug) const {
   std::optional<ProductView> out;
   Rows(tx, std::string(kProductColumns) + kWhereProductSlug, std::move(Binds().Str(slug)),
-       [&](const soci::row& r) { out = ToProduct(r); });
+       [&](const db::Row& r) { out = ToProduct(r); });
   return out;
 }
 
@@ -320,7 +320,7 @@ std::vector<std::int64_t> CatalogRepository::ProductIdsInCategories(
   std::vector<std::int64_t> out;
   if (category_ids.empty()) return out;
   Rows(tx, std::string(kProductIdsInCategories) + db::NamedList("i", category_ids.size()), std::move(Binds().Ints(category_ids)),
-       [&](const soci::row& r) { out.push_back(db::RowInt(r, 0)); });
+       [&](const db::Row& r) { out.push_back(db::RowInt(r, 0)); });
   return out;
 }
 
@@ -369,7 +369,7 @@ std::vector<ProductView> CatalogRepository::ListProducts(db::Tx& tx, const Produ
   b.Int(q.limit);
   std::vector<ProductView> out;
   out.reserve(static_cast<std::size_t>(q.limit));
-  Rows(tx, sql, std::move(b), [&](const soci::row& r) { out.push_back(ToProduct(r)); });
+  Rows(tx, sql, std::move(b), [&](const db::Row& r) { out.push_back(ToProduct(r)); });
   return out;
 }
 
@@ -392,7 +392,7 @@ std::map<std::int64_t, std::vector<Image>> CatalogRepository::ImagesOf(
   std::map<std::int64_t, std::vector<Image>> out;
   if (product_ids.empty()) return out;
   Rows(tx, std::string(kSelectImages) + db::NamedList("i", product_ids.size()) + kOrderImages,
-       std::move(Binds().Ints(product_ids)), [&](const soci::row& r) {
+       std::move(Binds().Ints(product_ids)), [&](const db::Row& r) {
          Image img;
          img.id = db::RowInt(r, 0);
          img.product_id = db::RowInt(r, 1);
@@ -409,7 +409,7 @@ std::map<std::int64_t, std::vector<Variant>> CatalogRepository::VariantsOf(
   std::map<std::int64_t, std::vector<Variant>> out;
   if (product_ids.empty()) return out;
   Rows(tx, std::string(kVariantColumns) + kWhereVariantsOf + db::NamedList("i", product_ids.size()) + kOrderVariants,
-       std::move(Binds().Ints(product_ids)), [&](const soci::row& r) {
+       std::move(Binds().Ints(product_ids)), [&](const db::Row& r) {
          auto v = ToVariant(r);
          out[v.product_id].push_back(std::move(v));
        });
@@ -418,7 +418,7 @@ std::map<std::int64_t, std::vector<Variant>> CatalogRepository::VariantsOf(
 
 ProductAggregates CatalogRepository::Aggregate(db::Tx& tx, std::int64_t product_id) const {
   ProductAggregates a;
-  Rows(tx, kAggregate, std::move(Binds().Int(product_id)), [&](const soci::row& r) {
+  Rows(tx, kAggregate, std::move(Binds().Int(product_id)), [&](const db::Row& r) {
     a.min_price = db::RowInt(r, 0);
     a.max_price = db::RowInt(r, 1);
     a.currency = db::RowStr(r, 2);
@@ -439,7 +439,7 @@ std::int64_t CatalogRepository::InsertVariant(db::Tx& tx, const Variant& v, std:
   Binds b;
   b.Int(v.product_id).Str(v.sku).Str(json::serialize(v.options)).Int(v.price).OptInt(v.compare_at_price);
   b.Str(v.currency).Int(v.weight_grams).Str(v.barcode).Int(v.position).Int(now).Int(now);
-  Rows(tx, kInsertVariant, std::move(b), [&](const soci::row& r) { id = db::RowInt(r, 0); });
+  Rows(tx, kInsertVariant, std::move(b), [&](const db::Row& r) { id = db::RowInt(r, 0); });
   Exec(tx, kInsertLevel, std::move(Binds().Int(id).Int(v.on_hand).Int(v.low_stock_threshold).Int(now)));
   return id;
 }
@@ -458,7 +458,7 @@ void CatalogRepository::SoftDeleteVariant(db::Tx& tx, std::int64_t id, std::int6
 std::optional<Variant> CatalogRepository::FindVariant(db::Tx& tx, std::int64_t id) const {
   std::optional<Variant> out;
   Rows(tx, std::string(kVariantColumns) + kWhereVariantId, std::move(Binds().Int(id)),
-       [&](const soci::row& r) { out = ToVariant(r); });
+       [&](const db::Row& r) { out = ToVariant(r); });
   return out;
 }
 
@@ -468,13 +468,13 @@ std::vector<std::string> CatalogRepository::TakenSkus(db::Tx& tx, const std::vec
   Binds b;
   for (const auto& sku : skus) b.Str(sku);
   Rows(tx, std::string(kTakenSkus) + db::NamedList("s", skus.size()), std::move(b),
-       [&](const soci::row& r) { out.push_back(r.get<std::string>(0)); });
+       [&](const db::Row& r) { out.push_back(db::RowStr(r, 0)); });
   return out;
 }
 
 bool CatalogRepository::SkuExists(db::Tx& tx, const std::string& sku, std::int64_t except_variant_id) const {
   long long n = 0;
-  Rows(tx, kSkuExists, std::move(Binds().Str(sku).Int(except_variant_id)), [&](const soci::row& r) { n = db::RowInt(r, 0); });
+  Rows(tx, kSkuExists, std::move(Binds().Str(sku).Int(except_variant_id)), [&](const db::Row& r) { n = db::RowInt(r, 0); });
   return n > 0;
 }
 
@@ -500,7 +500,7 @@ std::vector<SaleVariant> CatalogRepository::VariantsForSale(db::Tx& tx, const st
   if (ids.empty()) return out;
   out.reserve(ids.size());
   Rows(tx, std::string(kSaleVariants) + db::NamedList("v", ids.size()), std::move(Binds().Ints(ids)),
-       [&](const soci::row& r) {
+       [&](const db::Row& r) {
          SaleVariant v;
          v.variant_id = db::RowInt(r, 0);
          v.product_id = db::RowInt(r, 1);
@@ -577,7 +577,7 @@ long long MoveStock(db::Tx& tx, StockMove move, const std::vector<StockLine>& li
   if (levels == nullptr || tx.dialect != db::Dialect::kSqlite) return Exec(tx, sql, std::move(q.binds()));
   auto& out = levels->emplace();
   Rows(tx, sql + " RETURNING variant_id, on_hand, reserved, low_stock_threshold", std::move(q.binds()),
-       [&](const soci::row& r) {
+       [&](const db::Row& r) {
          out.push_back(InventoryItem{.variant_id = db::RowInt(r, 0),
                                      .on_hand = db::RowInt(r, 1),
                                      .reserved = db::RowInt(r, 2),
@@ -606,7 +606,7 @@ std::vector<InventoryItem> CatalogRepository::StockOf(db::Tx& tx, const std::vec
   std::vector<InventoryItem> out;
   if (variant_ids.empty()) return out;
   Rows(tx, std::string(kInventoryColumns) + kWhereVariantIn + db::NamedList("v", variant_ids.size()), std::move(Binds().Ints(variant_ids)),
-       [&](const soci::row& r) { out.push_back(ToInventoryItem(r)); });
+       [&](const db::Row& r) { out.push_back(ToInventoryItem(r)); });
   return out;
 }
 
@@ -614,7 +614,7 @@ std::vector<InventoryItem> CatalogRepository::ListInventory(db::Tx& tx, bool low
                                                             int limit) const {
   std::vector<InventoryItem> out;
   std::string sql = std::string(kInventoryColumns) + kWhereListedInventory + (low_only ? kLowOnly : "") + kOrderInventory;
-  Rows(tx, sql, std::move(Binds().Int(after_variant_id).Int(limit)), [&](const soci::row& r) { out.push_back(ToInventoryItem(r)); });
+  Rows(tx, sql, std::move(Binds().Int(after_variant_id).Int(limit)), [&](const db::Row& r) { out.push_back(ToInventoryItem(r)); });
   return out;
 }
 

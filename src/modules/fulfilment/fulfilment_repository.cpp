@@ -38,7 +38,7 @@ using db::Exec;
 using db::Rows;
 using db::RowOptDouble;
 
-Shipment ToShipment(const soci::row& r) {
+Shipment ToShipment(const db::Row& r) {
   Shipment s;
   s.id = db::RowInt(r, 0);
   s.order_id = db::RowInt(r, 1);
@@ -46,7 +46,7 @@ Shipment ToShipment(const soci::row& r) {
   // Written only from the enum (and CHECKed): an unknown value would be a corrupted row.
   s.status = ParseShipmentStatus(db::RowStr(r, 3)).value_or(ShipmentStatus::kAssigned);
   s.carrier = db::RowStr(r, 4);
-  if (r.get_indicator(5) != soci::i_null) s.proof_url = db::RowStr(r, 5);
+  if (!r.IsNull(5)) s.proof_url = db::RowStr(r, 5);
   s.assigned_at = db::RowInt(r, 6);
   s.updated_at = db::RowInt(r, 7);
   s.last_lat = RowOptDouble(r, 8);
@@ -59,7 +59,7 @@ Shipment ToShipment(const soci::row& r) {
 std::optional<Shipment> FindOne(db::Tx& tx, const std::string& where, std::int64_t value) {
   std::optional<Shipment> out;
   Rows(tx, std::string("SELECT ") + kColumns + " WHERE " + where, std::move(Binds().Int(value)),
-       [&](const soci::row& r) { out = ToShipment(r); });
+       [&](const db::Row& r) { out = ToShipment(r); });
   return out;
 }
 
@@ -70,7 +70,7 @@ std::int64_t FulfilmentRepository::Insert(db::Tx& tx, const Shipment& s) const {
   b.Int(s.order_id).Int(s.courier_id).Str(std::string(ShipmentStatusName(s.status))).Str(s.carrier);
   b.Int(s.assigned_at).Int(s.updated_at);
   std::int64_t id = 0;
-  Rows(tx, kInsert, std::move(b), [&](const soci::row& r) { id = db::RowInt(r, 0); });
+  Rows(tx, kInsert, std::move(b), [&](const db::Row& r) { id = db::RowInt(r, 0); });
   return id;
 }
 
@@ -96,7 +96,7 @@ std::vector<Shipment> FulfilmentRepository::ListForCourier(db::Tx& tx, std::int6
   sql += " ORDER BY " + rank + ", id DESC LIMIT :limit";
   b.Int(limit);
   std::vector<Shipment> out;
-  Rows(tx, sql, std::move(b), [&](const soci::row& r) { out.push_back(ToShipment(r)); });
+  Rows(tx, sql, std::move(b), [&](const db::Row& r) { out.push_back(ToShipment(r)); });
   return out;
 }
 
@@ -122,7 +122,7 @@ bool FulfilmentRepository::UpdateStatus(db::Tx& tx, std::int64_t shipment_id, Sh
 
 std::vector<GeoPoint> FulfilmentRepository::RecentPath(db::Tx& tx, std::int64_t shipment_id, int limit) const {
   std::vector<GeoPoint> path;
-  Rows(tx, kRecentPath, std::move(Binds().Int(shipment_id).Int(limit)), [&](const soci::row& r) {
+  Rows(tx, kRecentPath, std::move(Binds().Int(shipment_id).Int(limit)), [&](const db::Row& r) {
     path.push_back({RowOptDouble(r, 0).value_or(0), RowOptDouble(r, 1).value_or(0)});
   });
   std::reverse(path.begin(), path.end());

@@ -57,7 +57,7 @@ constexpr const char* kRecordBatch =
     "UPDATE notification_broadcasts SET batches = :batch, recipients = recipients + :reached, status = :status, "
     "finished_at = :finished_at WHERE id = :id";
 
-Notification ToNotification(const soci::row& r) {
+Notification ToNotification(const db::Row& r) {
   Notification n;
   n.id = db::RowInt(r, 0);
   n.user_id = db::RowInt(r, 1);
@@ -102,7 +102,7 @@ std::vector<Notification> NotificationsRepository::List(db::Tx& tx, std::int64_t
   b.Int(user_id).Int(before_id.value_or(INT64_MAX)).Int(unread_only ? 0 : 1).Int(limit);
   std::vector<Notification> out;
   db::Rows(tx, std::string(kColumns) + kListWhere, std::move(b),
-           [&](const soci::row& r) { out.push_back(ToNotification(r)); });
+           [&](const db::Row& r) { out.push_back(ToNotification(r)); });
   return out;
 }
 
@@ -110,7 +110,7 @@ std::int64_t NotificationsRepository::UnreadCount(db::Tx& tx, std::int64_t user_
   std::int64_t count = 0;
   db::Binds b;
   b.Int(user_id);
-  db::Rows(tx, kUnreadCount, std::move(b), [&](const soci::row& r) { count = db::RowInt(r, 0); });
+  db::Rows(tx, kUnreadCount, std::move(b), [&](const db::Row& r) { count = db::RowInt(r, 0); });
   return count;
 }
 
@@ -119,7 +119,7 @@ std::optional<Notification> NotificationsRepository::Find(db::Tx& tx, std::int64
   db::Binds b;
   b.Int(id).Int(user_id);
   db::Rows(tx, std::string(kColumns) + kFindWhere, std::move(b),
-           [&](const soci::row& r) { out = ToNotification(r); });
+           [&](const db::Row& r) { out = ToNotification(r); });
   return out;
 }
 
@@ -145,7 +145,7 @@ std::vector<PreferenceRow> NotificationsRepository::Preferences(db::Tx& tx, std:
   std::vector<PreferenceRow> out;
   db::Binds b;
   b.Int(user_id);
-  db::Rows(tx, kPreferences, std::move(b), [&](const soci::row& r) {
+  db::Rows(tx, kPreferences, std::move(b), [&](const db::Row& r) {
     out.push_back({db::RowStr(r, 0), db::RowStr(r, 1), db::RowInt(r, 2) != 0});
   });
   return out;
@@ -164,7 +164,7 @@ std::int64_t NotificationsRepository::InsertBroadcast(db::Tx& tx, const Broadcas
   b.Str(bc.title).Str(bc.body).OptStr(bc.link).Str(ChannelsText(bc)).Str(bc.audience_type).OptStr(bc.audience_plan);
   b.Str(std::string(StatusName(bc.status))).OptInt(bc.created_by).Int(bc.created_at);
   std::int64_t id = 0;
-  db::Rows(tx, kInsertBroadcast, std::move(b), [&](const soci::row& r) { id = db::RowInt(r, 0); });
+  db::Rows(tx, kInsertBroadcast, std::move(b), [&](const db::Row& r) { id = db::RowInt(r, 0); });
   return id;
 }
 
@@ -172,7 +172,7 @@ std::optional<Broadcast> NotificationsRepository::FindBroadcast(db::Tx& tx, std:
   std::optional<Broadcast> out;
   db::Binds b;
   b.Int(id);
-  db::Rows(tx, kFindBroadcast, std::move(b), [&](const soci::row& r) {
+  db::Rows(tx, kFindBroadcast, std::move(b), [&](const db::Row& r) {
     Broadcast bc;
     bc.id = db::RowInt(r, 0);
     bc.title = db::RowStr(r, 1);

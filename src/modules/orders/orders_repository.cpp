@@ -55,7 +55,7 @@ using db::Rows;
 using db::RowOptDouble;
 using db::RowOptStr;
 
-Order ToOrder(const soci::row& r) {
+Order ToOrder(const db::Row& r) {
   Order o;
   o.id = db::RowInt(r, 0);
   o.number = db::RowStr(r, 1);
@@ -92,7 +92,7 @@ Order ToOrder(const soci::row& r) {
   return o;
 }
 
-OrderLine ToLine(const soci::row& r, std::size_t at) {
+OrderLine ToLine(const db::Row& r, std::size_t at) {
   OrderLine l;
   l.id = db::RowInt(r, at);
   l.variant_id = db::RowInt(r, at + 1);
@@ -145,7 +145,7 @@ void OrdersRepository::InsertLines(db::Tx& tx, std::int64_t order_id, std::vecto
   std::vector<std::int64_t> ids;
   ids.reserve(lines.size());
   Rows(tx, kInsertLinesHead + LinePlaceholders(lines.size()) + " RETURNING id", std::move(b),
-       [&](const soci::row& r) { ids.push_back(db::RowInt(r, 0)); });
+       [&](const db::Row& r) { ids.push_back(db::RowInt(r, 0)); });
   std::sort(ids.begin(), ids.end());
   for (std::size_t i = 0; i < lines.size() && i < ids.size(); ++i) lines[i].id = ids[i];
 }
@@ -170,9 +170,9 @@ bool OrdersRepository::SetCourier(db::Tx& tx, std::int64_t order_id, std::int64_
 std::optional<Order> OrdersRepository::Find(db::Tx& tx, std::int64_t order_id) const {
   std::optional<Order> out;
   Rows(tx, std::string("SELECT ") + kOrderColumns + kLineColumns, std::move(Binds().Int(order_id)),
-       [&](const soci::row& r) {
+       [&](const db::Row& r) {
          if (!out) out = ToOrder(r);
-         if (r.get_indicator(kOrderColumnCount) != soci::i_null) out->lines.push_back(ToLine(r, kOrderColumnCount));
+         if (!r.IsNull(kOrderColumnCount)) out->lines.push_back(ToLine(r, kOrderColumnCount));
        });
   return out;
 }
@@ -190,7 +190,7 @@ bool OrdersRepository::UpdateStatus(db::Tx& tx, std::int64_t order_id, OrderStat
 
 std::vector<OrderEvent> OrdersRepository::Events(db::Tx& tx, std::int64_t order_id) const {
   std::vector<OrderEvent> out;
-  Rows(tx, kSelectEvents, std::move(Binds().Int(order_id)), [&](const soci::row& r) {
+  Rows(tx, kSelectEvents, std::move(Binds().Int(order_id)), [&](const db::Row& r) {
     OrderEvent e;
     e.id = db::RowInt(r, 0);
     e.order_id = db::RowInt(r, 1);
@@ -232,13 +232,13 @@ std::vector<Order> OrdersRepository::List(db::Tx& tx, const OrderFilter& f) cons
   sql += " ORDER BY o.id DESC LIMIT :limit";
   b.Int(f.limit + 1);
   std::vector<Order> out;
-  Rows(tx, sql, std::move(b), [&](const soci::row& r) { out.push_back(ToOrder(r)); });
+  Rows(tx, sql, std::move(b), [&](const db::Row& r) { out.push_back(ToOrder(r)); });
   return out;
 }
 
 std::vector<std::int64_t> OrdersRepository::ExpiredReservations(db::Tx& tx, std::int64_t now, int limit) const {
   std::vector<std::int64_t> ids;
-  Rows(tx, kExpired, std::move(Binds().Int(now).Int(limit)), [&](const soci::row& r) { ids.push_back(db::RowInt(r, 0)); });
+  Rows(tx, kExpired, std::move(Binds().Int(now).Int(limit)), [&](const db::Row& r) { ids.push_back(db::RowInt(r, 0)); });
   return ids;
 }
 

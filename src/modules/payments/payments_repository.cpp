@@ -83,7 +83,7 @@ constexpr const char* kInsertEventMariaDb =
     "INSERT IGNORE INTO payment_webhook_events (event_id, type, payment_id, received_at) "
     "VALUES (:event_id, :type, :payment_id, :now)";
 
-SavedCard CardFromRow(const soci::row& r) {
+SavedCard CardFromRow(const db::Row& r) {
   return SavedCard{.id = db::RowInt(r, 0),
                    .user_id = db::RowInt(r, 1),
                    .provider_id = db::RowStr(r, 2),
@@ -95,7 +95,7 @@ SavedCard CardFromRow(const soci::row& r) {
                    .created_at = db::RowInt(r, 8)};
 }
 
-PaymentRecord PaymentFromRow(const soci::row& r) {
+PaymentRecord PaymentFromRow(const db::Row& r) {
   return PaymentRecord{.id = db::RowInt(r, 0),
                        .user_id = db::RowInt(r, 1),
                        .order_id = db::RowOptInt(r, 2),
@@ -114,7 +114,7 @@ PaymentRecord PaymentFromRow(const soci::row& r) {
                        .updated_at = db::RowInt(r, 15)};
 }
 
-RefundRecord RefundFromRow(const soci::row& r) {
+RefundRecord RefundFromRow(const db::Row& r) {
   return RefundRecord{.id = db::RowInt(r, 0),
                       .payment_id = db::RowInt(r, 1),
                       .amount = db::RowInt(r, 2),
@@ -127,7 +127,7 @@ RefundRecord RefundFromRow(const soci::row& r) {
 /// The first row of a query, converted; nullopt when there is none.
 template <class Convert, class... Binds>
 auto FirstRow(db::Tx& tx, const std::string& sql, Convert convert, Binds&&... binds)
-    -> std::optional<decltype(convert(std::declval<const soci::row&>()))> {
+    -> std::optional<decltype(convert(std::declval<const db::Row&>()))> {
   soci::rowset<soci::row> rows = ((tx.sql.prepare << sql), ..., std::forward<Binds>(binds));
   for (const auto& row : rows) return convert(row);
   return std::nullopt;
@@ -146,7 +146,7 @@ std::optional<std::string> PaymentsRepository::FindCustomer(db::Tx& tx, std::int
                                                             const std::string& provider) const {
   long long uid = user_id;
   return FirstRow(
-      tx, kSelectCustomer, [](const soci::row& r) { return db::RowStr(r, 0); }, soci::use(uid, "user_id"),
+      tx, kSelectCustomer, [](const db::Row& r) { return db::RowStr(r, 0); }, soci::use(uid, "user_id"),
       soci::use(provider, "provider"));
 }
 
@@ -177,7 +177,7 @@ std::optional<SavedCard> PaymentsRepository::FindCard(db::Tx& tx, std::int64_t u
 std::optional<std::int64_t> PaymentsRepository::FindCardOwner(db::Tx& tx, const std::string& provider,
                                                               const std::string& provider_id) const {
   return FirstRow(
-      tx, kCardOwner, [](const soci::row& r) { return db::RowInt(r, 0); }, soci::use(provider, "provider"),
+      tx, kCardOwner, [](const db::Row& r) { return db::RowInt(r, 0); }, soci::use(provider, "provider"),
       soci::use(provider_id, "provider_id"));
 }
 
@@ -233,7 +233,7 @@ std::optional<PaymentToCharge> PaymentsRepository::FindPaymentToCharge(db::Tx& t
   long long key = id;
   return FirstRow(
       tx, kPaymentToCharge,
-      [](const soci::row& r) {
+      [](const db::Row& r) {
         return PaymentToCharge{PaymentFromRow(r), db::RowInt(r, 16) != 0, db::RowStr(r, 17)};
       },
       soci::use(key, "id"));

@@ -145,13 +145,13 @@ void ApplySetting(StoreSettings& s, const std::string& name, const std::string& 
   if (name == "heavy_extra_per_kg") s.heavy_extra_per_kg = ParseIntSetting(value, s.heavy_extra_per_kg);
 }
 
-ShippingCountry CountryFrom(const soci::row& r) {
+ShippingCountry CountryFrom(const db::Row& r) {
   return {db::RowStr(r, 0), db::RowStr(r, 1), db::RowInt(r, 2), db::RowInt(r, 3) != 0, db::RowInt(r, 4)};
 }
 
-TaxRate TaxFrom(const soci::row& r) { return {db::RowStr(r, 0), db::RowInt(r, 1), db::RowInt(r, 2)}; }
+TaxRate TaxFrom(const db::Row& r) { return {db::RowStr(r, 0), db::RowInt(r, 1), db::RowInt(r, 2)}; }
 
-DiscountCode DiscountFrom(const soci::row& r) {
+DiscountCode DiscountFrom(const db::Row& r) {
   DiscountCode d;
   d.id = db::RowInt(r, 0);
   d.code = db::RowStr(r, 1);
@@ -190,11 +190,11 @@ std::string_view LedgerKindName(LedgerKind k) {
 
 RulesSnapshot PricingRepository::LoadRules(db::Tx& tx) const {
   RulesSnapshot rules;
-  Rows(tx, kSelectSettings, {}, [&](const soci::row& r) { ApplySetting(rules.settings, db::RowStr(r, 0), db::RowStr(r, 1)); });
-  Rows(tx, kSelectMethods, {}, [&](const soci::row& r) {
+  Rows(tx, kSelectSettings, {}, [&](const db::Row& r) { ApplySetting(rules.settings, db::RowStr(r, 0), db::RowStr(r, 1)); });
+  Rows(tx, kSelectMethods, {}, [&](const db::Row& r) {
     if (auto m = ParseShippingMethod(db::RowStr(r, 0))) rules.method_rates[static_cast<std::size_t>(*m)] = db::RowInt(r, 1);
   });
-  Rows(tx, kSelectBands, {}, [&](const soci::row& r) { rules.weight_bands.push_back({db::RowInt(r, 0), db::RowInt(r, 1)}); });
+  Rows(tx, kSelectBands, {}, [&](const db::Row& r) { rules.weight_bands.push_back({db::RowInt(r, 0), db::RowInt(r, 1)}); });
   return rules;
 }
 
@@ -217,13 +217,13 @@ QuoteData PricingRepository::LoadQuoteData(db::Tx& tx, std::int64_t user_id, con
                                            const std::string& code) const {
   QuoteData q;
   Rows(tx, kSelectQuoteData, Binds().Int(user_id).Str(country).Str(country).Int(user_id).Str(code),
-       [&](const soci::row& r) {
-         q.country_listed = r.get_indicator(0) != soci::i_null;
+       [&](const db::Row& r) {
+         q.country_listed = !r.IsNull(0);
          q.country_rate = db::RowInt(r, 0);
          q.country_enabled = db::RowInt(r, 1) != 0;
          q.tax_rate_bp = db::RowInt(r, 2);
          q.loyalty_balance = db::RowInt(r, 3);
-         if (r.get_indicator(4) == soci::i_null) return;
+         if (r.IsNull(4)) return;
          DiscountRule d;
          d.id = db::RowInt(r, 4);
          d.code = db::RowStr(r, 5);
@@ -246,14 +246,14 @@ std::vector<ShippingCountry> PricingRepository::ListCountries(db::Tx& tx, bool e
   std::vector<ShippingCountry> out;
   const std::string sql =
       std::string(kCountryColumns) + (enabled_only ? "WHERE enabled = 1 " : "") + "ORDER BY country";
-  Rows(tx, sql, {}, [&](const soci::row& r) { out.push_back(CountryFrom(r)); });
+  Rows(tx, sql, {}, [&](const db::Row& r) { out.push_back(CountryFrom(r)); });
   return out;
 }
 
 std::optional<ShippingCountry> PricingRepository::FindCountry(db::Tx& tx, const std::string& country) const {
   std::optional<ShippingCountry> out;
   Rows(tx, std::string(kCountryColumns) + "WHERE country = :country", Binds().Str(country),
-       [&](const soci::row& r) { out = CountryFrom(r); });
+       [&](const db::Row& r) { out = CountryFrom(r); });
   return out;
 }
 
@@ -268,14 +268,14 @@ bool PricingRepository::DeleteCountry(db::Tx& tx, const std::string& country) co
 
 std::vector<TaxRate> PricingRepository::ListTaxRates(db::Tx& tx) const {
   std::vector<TaxRate> out;
-  Rows(tx, std::string(kTaxColumns) + "ORDER BY country", {}, [&](const soci::row& r) { out.push_back(TaxFrom(r)); });
+  Rows(tx, std::string(kTaxColumns) + "ORDER BY country", {}, [&](const db::Row& r) { out.push_back(TaxFrom(r)); });
   return out;
 }
 
 std::optional<TaxRate> PricingRepository::FindTaxRate(db::Tx& tx, const std::string& country) const {
   std::optional<TaxRate> out;
   Rows(tx, std::string(kTaxColumns) + "WHERE country = :country", Binds().Str(country),
-       [&](const soci::row& r) { out = TaxFrom(r); });
+       [&](const db::Row& r) { out = TaxFrom(r); });
   return out;
 }
 
@@ -291,20 +291,20 @@ std::vector<DiscountCode> PricingRepository::ListDiscounts(db::Tx& tx, std::opti
                                                            int limit) const {
   std::vector<DiscountCode> out;
   Rows(tx, std::string(kDiscountColumns) + "WHERE deleted_at IS NULL AND id > :after ORDER BY id LIMIT :limit",
-       Binds().Int(after_id.value_or(0)).Int(limit), [&](const soci::row& r) { out.push_back(DiscountFrom(r)); });
+       Binds().Int(after_id.value_or(0)).Int(limit), [&](const db::Row& r) { out.push_back(DiscountFrom(r)); });
   return out;
 }
 
 std::optional<DiscountCode> PricingRepository::FindDiscount(db::Tx& tx, std::int64_t id) const {
   std::optional<DiscountCode> out;
   Rows(tx, std::string(kDiscountColumns) + "WHERE id = :id AND deleted_at IS NULL", Binds().Int(id),
-       [&](const soci::row& r) { out = DiscountFrom(r); });
+       [&](const db::Row& r) { out = DiscountFrom(r); });
   return out;
 }
 
 bool PricingRepository::CodeTaken(db::Tx& tx, const std::string& code, std::int64_t except_id) const {
   bool taken = false;
-  Rows(tx, kCodeTaken, Binds().Str(code).Int(except_id), [&](const soci::row& r) { taken = db::RowInt(r, 0) > 0; });
+  Rows(tx, kCodeTaken, Binds().Str(code).Int(except_id), [&](const db::Row& r) { taken = db::RowInt(r, 0) > 0; });
   return taken;
 }
 
@@ -312,7 +312,7 @@ std::int64_t PricingRepository::InsertDiscount(db::Tx& tx, const DiscountCode& d
   std::int64_t id = 0;
   auto binds = DiscountBinds(d);
   binds.Int(d.created_at).Int(d.updated_at);
-  Rows(tx, kInsertDiscount, std::move(binds), [&](const soci::row& r) { id = db::RowInt(r, 0); });
+  Rows(tx, kInsertDiscount, std::move(binds), [&](const db::Row& r) { id = db::RowInt(r, 0); });
   return id;
 }
 
@@ -334,7 +334,7 @@ std::pair<std::optional<std::int64_t>, std::int64_t> PricingRepository::Customer
                                                                                      std::int64_t discount_id,
                                                                                      std::int64_t user_id) const {
   std::pair<std::optional<std::int64_t>, std::int64_t> out;
-  Rows(tx, kCustomerUses, Binds().Int(user_id).Int(discount_id), [&](const soci::row& r) {
+  Rows(tx, kCustomerUses, Binds().Int(user_id).Int(discount_id), [&](const db::Row& r) {
     out = {db::RowOptInt(r, 0), db::RowInt(r, 1)};
   });
   return out;
@@ -347,7 +347,7 @@ void PricingRepository::InsertRedemption(db::Tx& tx, std::int64_t discount_id, s
 
 bool PricingRepository::ReleaseRedemption(db::Tx& tx, std::int64_t order_id, std::int64_t now) const {
   std::optional<std::int64_t> discount_id;
-  Rows(tx, kOpenRedemption, Binds().Int(order_id), [&](const soci::row& r) { discount_id = db::RowInt(r, 0); });
+  Rows(tx, kOpenRedemption, Binds().Int(order_id), [&](const db::Row& r) { discount_id = db::RowInt(r, 0); });
   if (!discount_id) return false;
   // The conditional update decides between two concurrent releases: only one gives the use back.
   if (Exec(tx, kReleaseRedemption, Binds().Int(now).Int(order_id)) != 1) return false;
@@ -359,7 +359,7 @@ std::int64_t PricingRepository::Balance(db::Tx& tx, std::int64_t user_id, bool l
   std::int64_t balance = 0;
   const std::string sql =
       std::string(kSelectBalance) + (lock && tx.dialect == db::Dialect::kMariaDb ? " FOR UPDATE" : "");
-  Rows(tx, sql, Binds().Int(user_id), [&](const soci::row& r) { balance = db::RowInt(r, 0); });
+  Rows(tx, sql, Binds().Int(user_id), [&](const db::Row& r) { balance = db::RowInt(r, 0); });
   return balance;
 }
 
@@ -379,7 +379,7 @@ bool PricingRepository::RecordLedger(db::Tx& tx, const LedgerEntry& e) const {
 
 std::optional<std::int64_t> PricingRepository::LedgerSum(db::Tx& tx, std::int64_t order_id, LedgerKind kind) const {
   std::optional<std::int64_t> sum;
-  Rows(tx, kLedgerSum, Binds().Int(order_id).Str(std::string(LedgerKindName(kind))), [&](const soci::row& r) {
+  Rows(tx, kLedgerSum, Binds().Int(order_id).Str(std::string(LedgerKindName(kind))), [&](const db::Row& r) {
     if (db::RowInt(r, 0) > 0) sum = db::RowInt(r, 1);
   });
   return sum;
@@ -388,7 +388,7 @@ std::optional<std::int64_t> PricingRepository::LedgerSum(db::Tx& tx, std::int64_
 std::vector<LedgerEntry> PricingRepository::History(db::Tx& tx, std::int64_t user_id,
                                                     std::optional<std::int64_t> before_id, int limit) const {
   std::vector<LedgerEntry> out;
-  Rows(tx, kHistory, Binds().Int(user_id).Int(before_id.value_or(INT64_MAX)).Int(limit), [&](const soci::row& r) {
+  Rows(tx, kHistory, Binds().Int(user_id).Int(before_id.value_or(INT64_MAX)).Int(limit), [&](const db::Row& r) {
     out.push_back({db::RowInt(r, 0), db::RowInt(r, 1), db::RowInt(r, 2), db::RowInt(r, 3), db::RowStr(r, 4),
                    db::RowInt(r, 5), db::RowInt(r, 6)});
   });

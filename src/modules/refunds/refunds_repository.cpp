@@ -35,7 +35,7 @@ using db::Exec;
 using db::Rows;
 using db::RowOptStr;
 
-Refund ToRefund(const soci::row& r) {
+Refund ToRefund(const db::Row& r) {
   Refund out;
   out.id = db::RowInt(r, 0);
   out.order_id = db::RowInt(r, 1);
@@ -49,7 +49,7 @@ Refund ToRefund(const soci::row& r) {
   return out;
 }
 
-RefundRequest ToRequest(const soci::row& r) {
+RefundRequest ToRequest(const db::Row& r) {
   RefundRequest out;
   out.id = db::RowInt(r, 0);
   out.order_id = db::RowInt(r, 1);
@@ -73,14 +73,14 @@ std::int64_t RefundsRepository::InsertRefund(db::Tx& tx, const Refund& r) const 
   b.Int(r.order_id).Int(r.payment_refund_id).Int(r.amount).Str(r.currency).Str(r.reason).Int(r.restock ? 1 : 0);
   b.OptInt(r.actor_user_id).Int(r.created_at);
   std::int64_t id = 0;
-  Rows(tx, kInsertRefund, std::move(b), [&](const soci::row& row) { id = db::RowInt(row, 0); });
+  Rows(tx, kInsertRefund, std::move(b), [&](const db::Row& row) { id = db::RowInt(row, 0); });
   return id;
 }
 
 std::optional<Refund> RefundsRepository::FindRefundByPaymentRefund(db::Tx& tx, std::int64_t payment_refund_id) const {
   std::optional<Refund> out;
   Rows(tx, kRefundByPaymentRefund, std::move(Binds().Int(payment_refund_id)),
-       [&](const soci::row& r) { out = ToRefund(r); });
+       [&](const db::Row& r) { out = ToRefund(r); });
   return out;
 }
 
@@ -88,20 +88,20 @@ std::int64_t RefundsRepository::InsertRequest(db::Tx& tx, const RefundRequest& r
   Binds b;
   b.Int(r.order_id).Int(r.user_id).OptInt(r.amount).Str(r.currency).Str(r.reason).Int(r.created_at).Int(r.order_id);
   std::int64_t id = 0;
-  Rows(tx, kInsertRequest, std::move(b), [&](const soci::row& row) { id = db::RowInt(row, 0); });
+  Rows(tx, kInsertRequest, std::move(b), [&](const db::Row& row) { id = db::RowInt(row, 0); });
   return id;
 }
 
 std::optional<RefundRequest> RefundsRepository::FindRequest(db::Tx& tx, std::int64_t id) const {
   std::optional<RefundRequest> out;
   Rows(tx, std::string(kRequestColumns) + " WHERE id = :id", std::move(Binds().Int(id)),
-       [&](const soci::row& r) { out = ToRequest(r); });
+       [&](const db::Row& r) { out = ToRequest(r); });
   return out;
 }
 
 bool RefundsRepository::HasPendingRequest(db::Tx& tx, std::int64_t order_id) const {
   bool found = false;
-  Rows(tx, kPendingForOrder, std::move(Binds().Int(order_id)), [&](const soci::row&) { found = true; });
+  Rows(tx, kPendingForOrder, std::move(Binds().Int(order_id)), [&](const db::Row&) { found = true; });
   return found;
 }
 
@@ -120,7 +120,7 @@ std::vector<RefundRequest> RefundsRepository::ListRequests(db::Tx& tx, std::opti
   sql += " ORDER BY id DESC LIMIT :limit";
   b.Int(limit);
   std::vector<RefundRequest> out;
-  Rows(tx, sql, std::move(b), [&](const soci::row& r) { out.push_back(ToRequest(r)); });
+  Rows(tx, sql, std::move(b), [&](const db::Row& r) { out.push_back(ToRequest(r)); });
   return out;
 }
 
