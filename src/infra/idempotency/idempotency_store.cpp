@@ -3,6 +3,7 @@
 #include <soci/soci.h>
 
 #include "core/crypto.hpp"
+#include "db/binds.hpp"
 
 namespace emporium::infra {
 
@@ -89,8 +90,7 @@ namespace {
 /// (SQLite and MariaDB keep the transaction), so the caller can read what is stored.
 bool TryInsert(db::Tx& tx, const IdempotencyKey& key, std::int64_t now) {
   try {
-    tx.sql << kInsert, soci::use(key.scope, "scope"), soci::use(key.user_id, "user_id"),
-        soci::use(key.key, "idem_key"), soci::use(key.request_hash, "request_hash"), soci::use(now, "created_at");
+    db::Exec(tx, kInsert, std::move(db::Binds().Str(key.scope).Int(key.user_id).Str(key.key).Str(key.request_hash).Int(now)));
     return true;
   } catch (const std::exception& e) {
     if (!db::IsUniqueViolation(e)) throw;
@@ -116,11 +116,9 @@ Result<std::optional<StoredResponse>> IdempotencyStore::Begin(db::Tx& tx, const 
 
 Status IdempotencyStore::Complete(db::Tx& tx, const IdempotencyKey& key, int status, const std::string& body) {
   const std::int64_t now = clock_.NowSeconds();
-  soci::statement update = (tx.sql.prepare << kComplete, soci::use(status, "status_code"), soci::use(body, "body"),
-                            soci::use(now, "now"), soci::use(key.scope, "scope"), soci::use(key.user_id, "user_id"),
-                            soci::use(key.key, "idem_key"));
-  update.execute(true);
-  if (update.get_affected_rows() > 0) return OkStatus();
+  if (db::Exec(tx, kComplete, std::move(db::Binds().Int(status).Str(body).Int(now).Str(key.scope).Int(key.user_id).Str(key.key))) > 0) {
+    return OkStatus();
+  }
   tx.sql << kInsertCompleted, soci::use(key.scope, "scope"), soci::use(key.user_id, "user_id"),
       soci::use(key.key, "idem_key"), soci::use(key.request_hash, "request_hash"), soci::use(status, "status_code"),
       soci::use(body, "body"), soci::use(now, "now"), soci::use(now, "now2");

@@ -2,6 +2,8 @@
 
 #include <soci/soci.h>
 
+#include "db/binds.hpp"
+
 namespace emporium::auth {
 
 namespace {
@@ -54,51 +56,31 @@ constexpr const char* kAnonymise =
     "UPDATE auth_users SET email = :email, password_hash = '', first_name = '', last_name = '', birthday = NULL, "
     "phone = NULL, is_active = 0, deleted_at = :deleted_at, updated_at = :now WHERE id = :id";
 
-// The into-targets of one auth_users row, in the column order of the SELECTs above.
-struct UserRow {
-  long long id = 0;
-  std::string email, password_hash, first_name, last_name, birthday, phone, role;
-  soci::indicator birthday_ind = soci::i_null, phone_ind = soci::i_null, verified_ind = soci::i_null,
-                  deleted_ind = soci::i_null;
-  int is_active = 0;
-  long long email_verified_at = 0, tokens_valid_after = 0, created_at = 0, updated_at = 0, deleted_at = 0;
+/// One auth_users row, in the column order of the SELECTs above.
+User UserFromRow(const db::Row& r) {
+  User u;
+  u.id = db::RowInt(r, 0);
+  u.email = db::RowStr(r, 1);
+  u.password_hash = db::RowStr(r, 2);
+  u.first_name = db::RowStr(r, 3);
+  u.last_name = db::RowStr(r, 4);
+  u.birthday = db::RowOptStr(r, 5);
+  u.phone = db::RowOptStr(r, 6);
+  u.role = ParseRole(db::RowStr(r, 7)).value_or(Role::kCustomer);
+  u.active = db::RowInt(r, 8) != 0;
+  u.email_verified_at = db::RowOptInt(r, 9);
+  u.tokens_valid_after = db::RowInt(r, 10);
+  u.created_at = db::RowInt(r, 11);
+  u.updated_at = db::RowInt(r, 12);
+  u.deleted_at = db::RowOptInt(r, 13);
+  return u;
+}
 
-  void Exchange(soci::statement& st) {
-    st.exchange(soci::into(id));
-    st.exchange(soci::into(email));
-    st.exchange(soci::into(password_hash));
-    st.exchange(soci::into(first_name));
-    st.exchange(soci::into(last_name));
-    st.exchange(soci::into(birthday, birthday_ind));
-    st.exchange(soci::into(phone, phone_ind));
-    st.exchange(soci::into(role));
-    st.exchange(soci::into(is_active));
-    st.exchange(soci::into(email_verified_at, verified_ind));
-    st.exchange(soci::into(tokens_valid_after));
-    st.exchange(soci::into(created_at));
-    st.exchange(soci::into(updated_at));
-    st.exchange(soci::into(deleted_at, deleted_ind));
-  }
-
-  User ToUser() const {
-    User u;
-    u.id = id;
-    u.email = email;
-    u.password_hash = password_hash;
-    u.first_name = first_name;
-    u.last_name = last_name;
-    if (birthday_ind == soci::i_ok) u.birthday = birthday;
-    if (phone_ind == soci::i_ok) u.phone = phone;
-    u.role = ParseRole(role).value_or(Role::kCustomer);
-    u.active = is_active != 0;
-    if (verified_ind == soci::i_ok) u.email_verified_at = email_verified_at;
-    u.tokens_valid_after = tokens_valid_after;
-    u.created_at = created_at;
-    u.updated_at = updated_at;
-    if (deleted_ind == soci::i_ok) u.deleted_at = deleted_at;
-    return u;
-  }
-};
+std::optional<User> FindOne(db::Tx& tx, const char* sql, db::Binds binds) {
+  std::optional<User> out;
+  db::Rows(tx, sql, std::move(binds), [&](const db::Row& r) { out = UserFromRow(r); });
+  return out;
+}
 
 std::string LikePattern(const std::string& q) {
   std::string out = "%";
@@ -112,30 +94,11 @@ std::string LikePattern(const std::string& q) {
 }  // namespace
 
 std::optional<User> UserRepository::FindById(db::Tx& tx, std::int64_t id) const {
-  long long key = id;
-  UserRow row;
-  soci::statement st(tx.sql);
-  row.Exchange(st);
-  st.exchange(soci::use(key, "id"));
-  st.alloc();
-  st.prepare(kSelectById);
-  st.define_and_bind();
-  st.execute(true);
-  if (!st.got_data()) return std::nullopt;
-  return row.ToUser();
+  return FindOne(tx, kSelectById, std::move(db::Binds().Int(id)));
 }
 
 std::optional<User> UserRepository::FindByEmail(db::Tx& tx, const std::string& email) const {
-  UserRow row;
-  soci::statement st(tx.sql);
-  row.Exchange(st);
-  st.exchange(soci::use(email, "email"));
-  st.alloc();
-  st.prepare(kSelectByEmail);
-  st.define_and_bind();
-  st.execute(true);
-  if (!st.got_data()) return std::nullopt;
-  return row.ToUser();
+  return FindOne(tx, kSelectByEmail, std::move(db::Binds().Str(email)));
 }
 
 std::int64_t UserRepository::Insert(db::Tx& tx, const NewUser& user) const {
@@ -202,25 +165,11 @@ std::vector<User> UserRepository::List(db::Tx& tx, const UserFilter& filter) con
   const std::string pattern = LikePattern(filter.q.value_or(""));
   int limit = filter.limit;
 
-  UserRow row;
-  soci::statement st(tx.sql);
-  row.Exchange(st);
-  st.exchange(soci::use(before_id, "before_id"));
-  st.exchange(soci::use(any_role, "any_role"));
-  st.exchange(soci::use(role, "role"));
-  st.exchange(soci::use(any_active, "any_active"));
-  st.exchange(soci::use(active, "active"));
-  st.exchange(soci::use(any_q, "any_q"));
-  st.exchange(soci::use(pattern, "q_email"));
-  st.exchange(soci::use(pattern, "q_first"));
-  st.exchange(soci::use(pattern, "q_last"));
-  st.exchange(soci::use(limit, "limit"));
-  st.alloc();
-  st.prepare(kSelectList);
-  st.define_and_bind();
-  st.execute();
+  db::Binds binds;
+  binds.Int(before_id).Int(any_role).Str(role).Int(any_active).Int(active).Int(any_q);
+  binds.Str(pattern).Str(pattern).Str(pattern).Int(limit);
   std::vector<User> out;
-  while (st.fetch()) out.push_back(row.ToUser());
+  db::Rows(tx, kSelectList, std::move(binds), [&](const db::Row& r) { out.push_back(UserFromRow(r)); });
   return out;
 }
 

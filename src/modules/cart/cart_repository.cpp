@@ -1,7 +1,5 @@
 #include "modules/cart/cart_repository.hpp"
 
-#include <soci/soci.h>
-
 #include "db/binds.hpp"
 #include "db/rows.hpp"
 
@@ -28,31 +26,24 @@ constexpr const char* kDeleteItem = "DELETE FROM cart_items WHERE id = :id AND u
 constexpr const char* kSetDiscountCode = "UPDATE carts SET discount_code = :code WHERE user_id = :user_id";
 constexpr const char* kDeleteCart = "DELETE FROM carts WHERE user_id = :user_id";
 
-long long AffectedRows(soci::statement& st) {
-  st.execute(true);
-  return st.get_affected_rows();
-}
-
 }  // namespace
 
 Cart CartRepository::Load(db::Tx& tx, std::int64_t user_id) const {
   Cart cart;
-  const long long uid = user_id;
-  soci::rowset<soci::row> rows = (tx.sql.prepare << kLoad, soci::use(uid));
-  for (const auto& r : rows) {
-    if (r.get_indicator(0) == soci::i_ok) cart.discount_code = db::RowStr(r, 0);
-    if (r.get_indicator(1) == soci::i_null) continue;  // a cart without items
+  db::Rows(tx, kLoad, std::move(db::Binds().Int(user_id)), [&](const db::Row& r) {
+    cart.discount_code = db::RowOptStr(r, 0);
+    if (r.IsNull(1)) return;  // a cart without items
     cart.items.push_back(CartItem{.id = db::RowInt(r, 1),
                                   .variant_id = db::RowInt(r, 2),
                                   .quantity = db::RowInt(r, 3),
                                   .added_at = db::RowInt(r, 4)});
-  }
+  });
   return cart;
 }
 
 void CartRepository::Touch(db::Tx& tx, std::int64_t user_id, std::int64_t now) const {
-  const long long uid = user_id, at = now;
-  tx.sql << (tx.dialect == db::Dialect::kSqlite ? kTouchSqlite : kTouchMariaDb), soci::use(uid), soci::use(at);
+  db::Exec(tx, tx.dialect == db::Dialect::kSqlite ? kTouchSqlite : kTouchMariaDb,
+           std::move(db::Binds().Int(user_id).Int(now)));
 }
 
 std::int64_t CartRepository::InsertItem(db::Tx& tx, std::int64_t user_id, std::int64_t variant_id,
@@ -63,27 +54,20 @@ std::int64_t CartRepository::InsertItem(db::Tx& tx, std::int64_t user_id, std::i
 
 bool CartRepository::SetQuantity(db::Tx& tx, std::int64_t user_id, std::int64_t item_id,
                                  std::int64_t quantity) const {
-  const long long q = quantity, id = item_id, uid = user_id;
-  soci::statement st = (tx.sql.prepare << kSetQuantity, soci::use(q), soci::use(id), soci::use(uid));
-  return AffectedRows(st) > 0;
+  return db::Exec(tx, kSetQuantity, std::move(db::Binds().Int(quantity).Int(item_id).Int(user_id))) > 0;
 }
 
 bool CartRepository::DeleteItem(db::Tx& tx, std::int64_t user_id, std::int64_t item_id) const {
-  const long long id = item_id, uid = user_id;
-  soci::statement st = (tx.sql.prepare << kDeleteItem, soci::use(id), soci::use(uid));
-  return AffectedRows(st) > 0;
+  return db::Exec(tx, kDeleteItem, std::move(db::Binds().Int(item_id).Int(user_id))) > 0;
 }
 
 void CartRepository::SetDiscountCode(db::Tx& tx, std::int64_t user_id, const std::optional<std::string>& code) const {
-  const std::string value = code.value_or("");
-  soci::indicator ind = code ? soci::i_ok : soci::i_null;
-  const long long uid = user_id;
-  tx.sql << kSetDiscountCode, soci::use(value, ind), soci::use(uid);
+  db::Exec(tx, kSetDiscountCode, std::move(db::Binds().OptStr(code).Int(user_id)));
 }
 
 void CartRepository::Clear(db::Tx& tx, std::int64_t user_id) const {
-  const long long uid = user_id;
-  tx.sql << kDeleteCart, soci::use(uid);  // its lines go with it (ON DELETE CASCADE, V015)
+  // Its lines go with it (ON DELETE CASCADE, V015).
+  db::Exec(tx, kDeleteCart, std::move(db::Binds().Int(user_id)));
 }
 
 }  // namespace emporium::cart
