@@ -99,7 +99,8 @@ struct JobRunner::Impl {
   std::optional<std::int64_t> last_reap, last_purge, last_renew;  ///< unset: never yet
 
   std::mutex mutex;  // guards the thread state below
-  std::condition_variable wake_cv;
+  std::condition_variable wake_cv;  ///< idle workers wait here for new jobs (or stopping)
+  std::condition_variable stop_cv;  ///< the housekeeper waits here for its next tick (or stopping)
   std::condition_variable idle_cv;
   std::uint64_t wake_seq = 0;
   bool started = false;
@@ -345,7 +346,7 @@ struct JobRunner::Impl {
     for (;;) {
       Housekeep(false, true);
       std::unique_lock lock(mutex);
-      if (wake_cv.wait_for(lock, tick, [&] { return stopping; })) break;
+      if (stop_cv.wait_for(lock, tick, [&] { return stopping; })) break;
     }
   }
 };
@@ -407,6 +408,7 @@ void JobRunner::Stop(std::chrono::milliseconds grace) {
   if (!impl_->started || impl_->stopping) return;
   impl_->stopping = true;
   impl_->wake_cv.notify_all();
+  impl_->stop_cv.notify_all();
   const bool drained = impl_->idle_cv.wait_for(lock, grace, [&] { return impl_->live_workers == 0; });
   const int still_running = impl_->live_workers;
   lock.unlock();
@@ -421,9 +423,13 @@ void JobRunner::Stop(std::chrono::milliseconds grace) {
 }
 
 void JobRunner::Wake() {
+  // One worker: it claims a batch of what is due and keeps claiming until nothing is, so a second
+  // one is woken only by a second Wake while the first is busy. (Waking them all, and the
+  // housekeeper with them, cost each order a write transaction claiming nothing, on the single
+  // SQLite writer, and a few context switches.)
   std::lock_guard lock(impl_->mutex);
   ++impl_->wake_seq;
-  impl_->wake_cv.notify_all();
+  impl_->wake_cv.notify_one();
 }
 
 int JobRunner::RunDue(int max_jobs) {
