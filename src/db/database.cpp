@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <condition_variable>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <mutex>
 #include <random>
@@ -1042,12 +1042,16 @@ void Binds::BindTo(void* sqlite_stmt) const {
       continue;
     }
     switch (v.kind) {
-      case Kind::kInt: sqlite_api::sqlite3_bind_int64(st, i, v.i); break;
+      case Kind::kInt:
+        sqlite_api::sqlite3_bind_int64(st, i, v.i);
+        break;
       // The Binds outlive the statement's run, and the cache clears bindings before reuse.
       case Kind::kString:
         sqlite_api::sqlite3_bind_text(st, i, v.s.data(), static_cast<int>(v.s.size()), SQLITE_STATIC);
         break;
-      case Kind::kDouble: sqlite_api::sqlite3_bind_double(st, i, v.d); break;
+      case Kind::kDouble:
+        sqlite_api::sqlite3_bind_double(st, i, v.d);
+        break;
     }
   }
 }
@@ -1078,10 +1082,9 @@ void SqliteQuery::Fail(int rc) const {
   auto* db = static_cast<sqlite_api::sqlite3*>(db_);
   const int code = db != nullptr ? sqlite_api::sqlite3_extended_errcode(db) : rc;
   // The shape of SOCI's messages: SafeWhat cuts the statement off at " while ".
-  throw soci::sqlite3_soci_error(
-      std::string("sqlite3: ") + (db != nullptr ? sqlite_api::sqlite3_errmsg(db) : "error") + " while executing \"" +
-          sql_ + "\"",
-      code != 0 ? code : rc);
+  throw soci::sqlite3_soci_error(std::string("sqlite3: ") + (db != nullptr ? sqlite_api::sqlite3_errmsg(db) : "error") +
+                                     " while executing \"" + sql_ + "\"",
+                                 code != 0 ? code : rc);
 }
 
 bool IsTransientError(const std::exception& e) {

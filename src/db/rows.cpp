@@ -2,7 +2,6 @@
 
 #include <sqlite3.h>
 
-
 namespace emporium::db {
 namespace {
 
@@ -10,7 +9,8 @@ sqlite3_stmt* Stmt(const Row& row) { return static_cast<sqlite3_stmt*>(row.sqlit
 
 std::string_view SqliteText(sqlite3_stmt* st, int i) {
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(st, i));
-  return text == nullptr ? std::string_view() : std::string_view(text, static_cast<std::size_t>(sqlite3_column_bytes(st, i)));
+  return text == nullptr ? std::string_view()
+                         : std::string_view(text, static_cast<std::size_t>(sqlite3_column_bytes(st, i)));
 }
 
 std::int64_t SociInt(const soci::row& row, std::size_t i) {
@@ -29,13 +29,16 @@ std::int64_t SociInt(const soci::row& row, std::size_t i) {
 
 std::int64_t SqliteInt(sqlite3_stmt* st, int i) {
   switch (sqlite3_column_type(st, i)) {
-    case SQLITE_INTEGER: return sqlite3_column_int64(st, i);
-    case SQLITE_FLOAT: return static_cast<std::int64_t>(sqlite3_column_double(st, i));
+    case SQLITE_INTEGER:
+      return sqlite3_column_int64(st, i);
+    case SQLITE_FLOAT:
+      return static_cast<std::int64_t>(sqlite3_column_double(st, i));
     case SQLITE_TEXT: {
       const auto s = SqliteText(st, i);
       return s.empty() ? 0 : std::stoll(std::string(s));
     }
-    default: return 0;
+    default:
+      return 0;
   }
 }
 
@@ -75,7 +78,8 @@ std::optional<double> RowOptDouble(const Row& row, std::size_t i) {
     return static_cast<double>(SociInt(*r, i));
   }
   sqlite3_stmt* st = Stmt(row);
-  if (sqlite3_column_type(st, static_cast<int>(i)) == SQLITE_FLOAT) return sqlite3_column_double(st, static_cast<int>(i));
+  if (sqlite3_column_type(st, static_cast<int>(i)) == SQLITE_FLOAT)
+    return sqlite3_column_double(st, static_cast<int>(i));
   return static_cast<double>(SqliteInt(st, static_cast<int>(i)));
 }
 

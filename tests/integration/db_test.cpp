@@ -536,8 +536,7 @@ TEST(Database, InsertOneReturnsTheNewRowsIdOrNothingWhenNoRowWasInserted) {
   ASSERT_TRUE(ids) << ids.error().message;
   auto stored = db->Read([](Tx& tx) -> Result<std::vector<std::int64_t>> {
     std::vector<std::int64_t> out;
-    Rows(tx, "SELECT id FROM dbtest_auto ORDER BY k", Binds(),
-         [&](const db::Row& r) { out.push_back(RowInt(r, 0)); });
+    Rows(tx, "SELECT id FROM dbtest_auto ORDER BY k", Binds(), [&](const db::Row& r) { out.push_back(RowInt(r, 0)); });
     return out;
   });
   ASSERT_TRUE(stored);
@@ -562,8 +561,15 @@ TEST(Database, RowsAndExecReadEveryTypeAndFailTheSameWayOnBothDialects) {
   StatementCounter::Reset();
   auto changed = db->Write([](Tx& tx) -> Result<long long> {
     long long n = Exec(tx, "INSERT INTO dbtest_kinds (id, i, s, d) VALUES (:a, :b, :c, :d), (:e, :f, :g, :h)",
-                       std::move(Binds().Int(1).Int(-9007199254740993LL).Str(std::string("x\0y", 3)).Double(2.5)
-                                     .Int(2).OptInt(std::nullopt).OptStr(std::nullopt).OptDouble(std::nullopt)));
+                       std::move(Binds()
+                                     .Int(1)
+                                     .Int(-9007199254740993LL)
+                                     .Str(std::string("x\0y", 3))
+                                     .Double(2.5)
+                                     .Int(2)
+                                     .OptInt(std::nullopt)
+                                     .OptStr(std::nullopt)
+                                     .OptDouble(std::nullopt)));
     n += Exec(tx, "UPDATE dbtest_kinds SET d = :d WHERE id = :id", std::move(Binds().Double(4).Int(2)));
     return n;
   });

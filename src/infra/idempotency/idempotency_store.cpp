@@ -90,7 +90,8 @@ namespace {
 /// (SQLite and MariaDB keep the transaction), so the caller can read what is stored.
 bool TryInsert(db::Tx& tx, const IdempotencyKey& key, std::int64_t now) {
   try {
-    db::Exec(tx, kInsert, std::move(db::Binds().Str(key.scope).Int(key.user_id).Str(key.key).Str(key.request_hash).Int(now)));
+    db::Exec(tx, kInsert,
+             std::move(db::Binds().Str(key.scope).Int(key.user_id).Str(key.key).Str(key.request_hash).Int(now)));
     return true;
   } catch (const std::exception& e) {
     if (!db::IsUniqueViolation(e)) throw;
@@ -116,7 +117,9 @@ Result<std::optional<StoredResponse>> IdempotencyStore::Begin(db::Tx& tx, const 
 
 Status IdempotencyStore::Complete(db::Tx& tx, const IdempotencyKey& key, int status, const std::string& body) {
   const std::int64_t now = clock_.NowSeconds();
-  if (db::Exec(tx, kComplete, std::move(db::Binds().Int(status).Str(body).Int(now).Str(key.scope).Int(key.user_id).Str(key.key))) > 0) {
+  if (db::Exec(tx, kComplete,
+               std::move(db::Binds().Int(status).Str(body).Int(now).Str(key.scope).Int(key.user_id).Str(key.key))) >
+      0) {
     return OkStatus();
   }
   tx.sql << kInsertCompleted, soci::use(key.scope, "scope"), soci::use(key.user_id, "user_id"),

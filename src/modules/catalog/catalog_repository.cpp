@@ -270,13 +270,15 @@ bool CatalogRepository::CategoryHasLiveChildrenOrProducts(db::Tx& tx, std::int64
 
 bool CatalogRepository::CategorySlugTaken(db::Tx& tx, const std::string& slug, std::int64_t except_id) const {
   long long n = 0;
-  Rows(tx, kCategorySlugTaken, std::move(Binds().Str(slug).Int(except_id)), [&](const db::Row& r) { n = db::RowInt(r, 0); });
+  Rows(tx, kCategorySlugTaken, std::move(Binds().Str(slug).Int(except_id)),
+       [&](const db::Row& r) { n = db::RowInt(r, 0); });
   return n > 0;
 }
 
 bool CatalogRepository::ProductSlugTaken(db::Tx& tx, const std::string& slug, std::int64_t except_id) const {
   long long n = 0;
-  Rows(tx, kProductSlugTaken, std::move(Binds().Str(slug).Int(except_id)), [&](const db::Row& r) { n = db::RowInt(r, 0); });
+  Rows(tx, kProductSlugTaken, std::move(Binds().Str(slug).Int(except_id)),
+       [&](const db::Row& r) { n = db::RowInt(r, 0); });
   return n > 0;
 }
 
@@ -319,8 +321,8 @@ std::vector<std::int64_t> CatalogRepository::ProductIdsInCategories(
     db::Tx& tx, const std::vector<std::int64_t>& category_ids) const {
   std::vector<std::int64_t> out;
   if (category_ids.empty()) return out;
-  Rows(tx, std::string(kProductIdsInCategories) + db::NamedList("i", category_ids.size()), std::move(Binds().Ints(category_ids)),
-       [&](const db::Row& r) { out.push_back(db::RowInt(r, 0)); });
+  Rows(tx, std::string(kProductIdsInCategories) + db::NamedList("i", category_ids.size()),
+       std::move(Binds().Ints(category_ids)), [&](const db::Row& r) { out.push_back(db::RowInt(r, 0)); });
   return out;
 }
 
@@ -474,7 +476,8 @@ std::vector<std::string> CatalogRepository::TakenSkus(db::Tx& tx, const std::vec
 
 bool CatalogRepository::SkuExists(db::Tx& tx, const std::string& sku, std::int64_t except_variant_id) const {
   long long n = 0;
-  Rows(tx, kSkuExists, std::move(Binds().Str(sku).Int(except_variant_id)), [&](const db::Row& r) { n = db::RowInt(r, 0); });
+  Rows(tx, kSkuExists, std::move(Binds().Str(sku).Int(except_variant_id)),
+       [&](const db::Row& r) { n = db::RowInt(r, 0); });
   return n > 0;
 }
 
@@ -605,8 +608,8 @@ bool CatalogRepository::CommitReserved(db::Tx& tx, const std::vector<StockLine>&
 std::vector<InventoryItem> CatalogRepository::StockOf(db::Tx& tx, const std::vector<std::int64_t>& variant_ids) const {
   std::vector<InventoryItem> out;
   if (variant_ids.empty()) return out;
-  Rows(tx, std::string(kInventoryColumns) + kWhereVariantIn + db::NamedList("v", variant_ids.size()), std::move(Binds().Ints(variant_ids)),
-       [&](const db::Row& r) { out.push_back(ToInventoryItem(r)); });
+  Rows(tx, std::string(kInventoryColumns) + kWhereVariantIn + db::NamedList("v", variant_ids.size()),
+       std::move(Binds().Ints(variant_ids)), [&](const db::Row& r) { out.push_back(ToInventoryItem(r)); });
   return out;
 }
 
@@ -614,7 +617,8 @@ std::vector<InventoryItem> CatalogRepository::ListInventory(db::Tx& tx, bool low
                                                             int limit) const {
   std::vector<InventoryItem> out;
   std::string sql = std::string(kInventoryColumns) + kWhereListedInventory + (low_only ? kLowOnly : "") + kOrderInventory;
-  Rows(tx, sql, std::move(Binds().Int(after_variant_id).Int(limit)), [&](const db::Row& r) { out.push_back(ToInventoryItem(r)); });
+  Rows(tx, sql, std::move(Binds().Int(after_variant_id).Int(limit)),
+       [&](const db::Row& r) { out.push_back(ToInventoryItem(r)); });
   return out;
 }
 

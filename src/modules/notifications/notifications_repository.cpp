@@ -118,8 +118,7 @@ std::optional<Notification> NotificationsRepository::Find(db::Tx& tx, std::int64
   std::optional<Notification> out;
   db::Binds b;
   b.Int(id).Int(user_id);
-  db::Rows(tx, std::string(kColumns) + kFindWhere, std::move(b),
-           [&](const db::Row& r) { out = ToNotification(r); });
+  db::Rows(tx, std::string(kColumns) + kFindWhere, std::move(b), [&](const db::Row& r) { out = ToNotification(r); });
   return out;
 }
 

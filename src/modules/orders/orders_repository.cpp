@@ -238,7 +238,8 @@ std::vector<Order> OrdersRepository::List(db::Tx& tx, const OrderFilter& f) cons
 
 std::vector<std::int64_t> OrdersRepository::ExpiredReservations(db::Tx& tx, std::int64_t now, int limit) const {
   std::vector<std::int64_t> ids;
-  Rows(tx, kExpired, std::move(Binds().Int(now).Int(limit)), [&](const db::Row& r) { ids.push_back(db::RowInt(r, 0)); });
+  Rows(tx, kExpired, std::move(Binds().Int(now).Int(limit)),
+       [&](const db::Row& r) { ids.push_back(db::RowInt(r, 0)); });
   return ids;
 }
 

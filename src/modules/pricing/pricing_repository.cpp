@@ -190,11 +190,15 @@ std::string_view LedgerKindName(LedgerKind k) {
 
 RulesSnapshot PricingRepository::LoadRules(db::Tx& tx) const {
   RulesSnapshot rules;
-  Rows(tx, kSelectSettings, {}, [&](const db::Row& r) { ApplySetting(rules.settings, db::RowStr(r, 0), db::RowStr(r, 1)); });
+  Rows(tx, kSelectSettings, {},
+       [&](const db::Row& r) { ApplySetting(rules.settings, db::RowStr(r, 0), db::RowStr(r, 1)); });
   Rows(tx, kSelectMethods, {}, [&](const db::Row& r) {
-    if (auto m = ParseShippingMethod(db::RowStr(r, 0))) rules.method_rates[static_cast<std::size_t>(*m)] = db::RowInt(r, 1);
+    if (auto m = ParseShippingMethod(db::RowStr(r, 0)))
+      rules.method_rates[static_cast<std::size_t>(*m)] = db::RowInt(r, 1);
   });
-  Rows(tx, kSelectBands, {}, [&](const db::Row& r) { rules.weight_bands.push_back({db::RowInt(r, 0), db::RowInt(r, 1)}); });
+  Rows(tx, kSelectBands, {}, [&](const db::Row& r) {
+    rules.weight_bands.push_back({db::RowInt(r, 0), db::RowInt(r, 1)});
+  });
   return rules;
 }
 
