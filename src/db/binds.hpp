@@ -89,8 +89,8 @@ class SqliteQuery {
   /// Steps; true while there is a row. Throws soci::sqlite3_soci_error as SOCI would.
   bool Next();
   Row row() const { return Row::OfSqlite(stmt_); }
-  /// Rows changed by the statement (once it is done).
-  long long Changes() const;
+  /// Steps to the end (skipping any rows left, e.g. of a RETURNING clause); the rows it changed.
+  long long Finish();
   std::int64_t LastInsertId() const;
 
  private:
@@ -132,10 +132,7 @@ std::optional<std::int64_t> InsertOne(Tx& tx, const std::string& insert, Binds b
 /// Runs a statement; returns the number of rows it changed.
 inline long long Exec(Tx& tx, const std::string& sql, Binds binds) {
   if (tx.dialect == Dialect::kSqlite) {
-    SqliteQuery q(tx, sql, binds);
-    while (q.Next()) {
-    }
-    return q.Changes();
+    return SqliteQuery(tx, sql, binds).Finish();
   }
   soci::statement st(tx.sql);
   binds.BindTo(st);

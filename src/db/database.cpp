@@ -1024,9 +1024,7 @@ std::optional<std::int64_t> InsertOne(Tx& tx, const std::string& insert, Binds b
     return id;
   }
   SqliteQuery q(tx, insert, binds);
-  while (q.Next()) {
-  }
-  if (q.Changes() == 0) return std::nullopt;
+  if (q.Finish() == 0) return std::nullopt;
   return q.LastInsertId();
 }
 
@@ -1072,7 +1070,11 @@ bool SqliteQuery::Next() {
   Fail(rc);
 }
 
-long long SqliteQuery::Changes() const { return sqlite_api::sqlite3_changes(static_cast<sqlite_api::sqlite3*>(db_)); }
+long long SqliteQuery::Finish() {
+  while (Next()) {
+  }
+  return sqlite_api::sqlite3_changes(static_cast<sqlite_api::sqlite3*>(db_));
+}
 
 std::int64_t SqliteQuery::LastInsertId() const {
   return sqlite_api::sqlite3_last_insert_rowid(static_cast<sqlite_api::sqlite3*>(db_));
