@@ -8,7 +8,9 @@
 # The load comes from bench/checkout/checkout_client (C++, one thread), built beside the binary:
 # build/bench/checkout/checkout_client for build/emporium (CHECKOUT_CLIENT overrides the path).
 #
-# Environment: CUSTOMERS (32), BENCH_SECONDS (20), IO_THREADS (2). The server runs with
+# Environment: CUSTOMERS (32), BENCH_SECONDS (20), IO_THREADS (2), OUTBOX_ON_TMPFS=1 (the receipts'
+# outbox folder in /dev/shm, the database still on disk: keeps ext4's inode allocator, which skips
+# inodes deleted minutes earlier by the previous run, out of A/B comparisons). The server runs with
 # EMPORIUM_ENV=test (so X-Sql-Statements is returned), LOG_LEVEL=warn and rate limits off.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,13 +18,18 @@ bin=$(realpath "${1:-$here/../build/emporium}")
 client=${CHECKOUT_CLIENT:-$(dirname "$bin")/bench/checkout/checkout_client}
 [ -x "$client" ] || { echo "no checkout client at $client (build the checkout_client target)" >&2; exit 2; }
 work=$(mktemp -d /tmp/emporium-bench.XXXXXX)
-trap 'kill $(cat "$work/pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
+outbox=
+trap 'kill $(cat "$work/pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$work" ${outbox:+"$outbox"}' EXIT
 
 export DATA_DIR=$work/data LOG_LEVEL=warn EMPORIUM_ENV=test
 export DATABASE_URL=${DATABASE_URL:-sqlite://$work/data/bench.db}
 export RATE_LIMIT_IP_PER_MINUTE=0 RATE_LIMIT_USER_PER_MINUTE=0
 export PASSWORD_HASH_OPS=1 PASSWORD_HASH_MEMORY_KIB=8   # registering the bench customers is not what is measured
 export IO_THREADS=${IO_THREADS:-2}
+if [ "${OUTBOX_ON_TMPFS:-0}" = 1 ]; then
+  outbox=$(mktemp -d /dev/shm/emporium-outbox.XXXXXX)
+  mkdir -p "$DATA_DIR" && ln -s "$outbox" "$DATA_DIR/outbox"
+fi
 "$bin" migrate >/dev/null
 "$bin" user create --email bench-admin@example.com --password bench-password-123 --role admin >/dev/null
 for n in $(seq 0 $((${CUSTOMERS:-32} - 1))); do
