@@ -11,12 +11,14 @@
 // Thread-safe: any number of threads may call Read/Write concurrently (each leases one session).
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -68,8 +70,8 @@ class Tx {
 };
 
 /// State of the calling thread that write bodies may read (the signed-in user, say). SQLite writes
-/// are committed in groups, each body run by the thread that leads its group (Database::Write):
-/// the state is captured on the caller's thread and installed on the leader's for the body's run.
+/// are committed in groups by the Database's writer thread (Database::Write): the state is captured
+/// on the caller's thread and installed on the writer's for the body's run.
 class CarriedThreadState {
  public:
   virtual ~CarriedThreadState() = default;
@@ -108,11 +110,11 @@ class Database {
   /// Runs `f(Tx&)` (returning Result<T>) in a write transaction (SQLite: BEGIN IMMEDIATE; MariaDB:
   /// START TRANSACTION). If `f` returns an Error the transaction rolls back and the Error is returned.
   ///
-  /// SQLite commits writes in groups: writes that arrive while one is running queue up, and the next
-  /// thread in the queue runs up to ?group= (32) of them, each in its own SAVEPOINT of one transaction,
+  /// SQLite commits writes in groups: writes queue for the Database's writer thread, which runs up to
+  /// ?group= (32) of those waiting at once, each in its own SAVEPOINT of one transaction,
   /// so they share one BEGIN, one COMMIT and one append to the log. Each keeps its own outcome (an
   /// Error rolls back that write alone); if the group's transaction fails as a whole, its writes run
-  /// again one by one. A body may therefore run on another thread than its caller's (which waits):
+  /// again one by one. A body therefore runs on another thread than its caller's (which waits):
   /// it may read the caller's thread state only through CarryThreadState, and its statements are
   /// counted for the caller. AfterCommit callbacks run on the caller's thread.
   /// Busy/locked (SQLite) and deadlock/lock-timeout (MariaDB) failures roll back and re-run `f`
@@ -175,9 +177,11 @@ class Database {
   Status Run(Mode mode, const std::function<Status(Tx&)>& body);
   /// One transaction with its retries; `callbacks` receives the AfterCommit callbacks.
   Status Transact(Mode mode, const std::function<Status(Tx&)>& body, std::vector<std::function<void()>>& callbacks);
-  /// SQLite writes: queues `body` for a group commit (leading the group when it is this thread's turn).
+  /// SQLite writes: queues `body` for the writer thread and waits for its outcome.
   Status RunQueued(const std::function<Status(Tx&)>& body, std::vector<std::function<void()>>& callbacks);
-  void LeadGroup(const std::vector<QueuedWrite*>& group);
+  /// The writer thread: runs what is queued, group after group, until the Database is destroyed.
+  void WriterLoop();
+  void RunGroup(const std::vector<QueuedWrite*>& group);
   /// One transaction for the whole group, under sqlite_writer_; false if it did not commit (every
   /// write without an outcome of its own then runs again alone).
   bool CommitGroup(const std::vector<QueuedWrite*>& group);
@@ -221,11 +225,16 @@ class Database {
   std::atomic<int> in_use_{0};
   std::atomic<std::uint64_t> transactions_{0}, retries_{0}, failures_{0}, groups_{0}, grouped_{0};
   std::atomic<const CarriedThreadState*> carried_{nullptr};
-  /// SQLite writes waiting for a group commit, in arrival order, and whether a thread leads one now
-  /// (then the queue's front is woken to lead the next).
+  /// SQLite writes waiting for the writer thread, in arrival order. writer_idle_: the writer waits
+  /// on writer_wake_ for the queue to fill (so only the write that finds it idle notifies).
   mutable std::mutex queue_mutex_;
   std::vector<QueuedWrite*> queue_;
-  bool leading_ = false;
+  std::condition_variable writer_wake_;
+  bool writer_idle_ = false;
+  bool writer_stop_ = false;
+  /// SQLite files: runs every write transaction of this process on writer_session_. Started by Open,
+  /// joined first thing by ~Database.
+  std::thread writer_thread_;
 };
 
 /// True if the exception is a UNIQUE constraint violation (SQLite 19/2067, MariaDB 1062).
