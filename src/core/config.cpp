@@ -209,6 +209,11 @@ Result<Config> LoadConfig(const Environment& env) {
   r.Int("LOGIN_MAX_FAILURES", c.login_max_failures, 1, 1 << 20);
   r.Seconds("LOGIN_FAILURE_WINDOW_SECONDS", c.login_failure_window, 1, 86400);
   r.Seconds("ACCESS_TOKEN_TTL_SECONDS", c.access_token_ttl, 30, 86400);
+  {
+    long long ms = c.auth_user_cache_ttl.count();
+    r.Int("AUTH_USER_CACHE_MS", ms, 0, 60000);
+    c.auth_user_cache_ttl = std::chrono::milliseconds(ms);
+  }
   r.Seconds("REFRESH_TOKEN_TTL_SECONDS", c.refresh_token_ttl, 60, 365LL * 86400);
   r.Int("PASSWORD_HASH_OPS", c.password_ops_limit, 1, 16);
   r.Int("PASSWORD_HASH_MEMORY_KIB", c.password_mem_limit, 8, 4 << 20);

@@ -51,6 +51,8 @@ struct Config {
   std::chrono::seconds login_failure_window{15 * 60};
 
   std::chrono::seconds access_token_ttl{15 * 60};
+  /// How long authentication reuses a user row it read (auth::UserCache); 0: every request reads it.
+  std::chrono::milliseconds auth_user_cache_ttl{1000};
   std::chrono::seconds refresh_token_ttl{30 * 24 * 3600};
 
   /// Argon2id limits; tests lower them, production keeps libsodium's INTERACTIVE (64 MiB, 2 passes).

@@ -1,6 +1,9 @@
 // The auth HTTP API driven through the real Router + Dispatcher on the test database.
 
 #include <gtest/gtest.h>
+#include <soci/soci.h>
+
+#include <thread>
 
 #include "auth_fixture.hpp"
 
@@ -648,6 +651,41 @@ TEST_F(AuthApiTest, RoleChangesApplyToExistingTokensAtOnce) {
             200);
   EXPECT_EQ(Get("/api/v1/admin/users", helper.access_token).status, 200);
   EXPECT_EQ(Get("/api/v1/me", helper.access_token).str("role"), "manager");
+}
+
+// A change this instance did not make (another instance, the CLI, SQL by hand) reaches
+// authentication once the cached row is older than AUTH_USER_CACHE_MS; the tests above show that
+// the instance's own changes apply at once.
+class AuthUserCacheTest : public AuthHarness {
+ protected:
+  void Configure(core::Config& config) override { config.auth_user_cache_ttl = ttl; }
+  void DeactivateBehindTheCachesBack(std::int64_t user_id) {
+    ASSERT_TRUE(db().Write([&](db::Tx& tx) -> Status {
+      tx.sql << "UPDATE auth_users SET is_active = 0 WHERE id = :id", soci::use(user_id);
+      return OkStatus();
+    }));
+  }
+  std::chrono::milliseconds ttl{50};
+};
+
+TEST_F(AuthUserCacheTest, AChangeMadeElsewhereAppliesOnceTheCachedRowIsOlderThanTheTtl) {
+  Session victim = Register("elsewhere@example.com");
+  ASSERT_EQ(Get("/api/v1/me", victim.access_token).status, 200);  // the row is cached now
+  DeactivateBehindTheCachesBack(victim.user_id);
+  std::this_thread::sleep_for(ttl + 20ms);
+  EXPECT_EQ(Get("/api/v1/me", victim.access_token).status, 401);
+}
+
+class AuthWithoutUserCacheTest : public AuthUserCacheTest {
+ protected:
+  void Configure(core::Config& config) override { config.auth_user_cache_ttl = 0ms; }
+};
+
+TEST_F(AuthWithoutUserCacheTest, AZeroTtlReadsTheRowOnEveryRequest) {
+  Session victim = Register("uncached@example.com");
+  ASSERT_EQ(Get("/api/v1/me", victim.access_token).status, 200);
+  DeactivateBehindTheCachesBack(victim.user_id);
+  EXPECT_EQ(Get("/api/v1/me", victim.access_token).status, 401);
 }
 
 TEST_F(AuthApiTest, AnAdminCannotDeactivateOrDemoteThemself) {

@@ -101,6 +101,7 @@ class AuthHarness : public test::DatabaseTest {
     config_.environment = "test";
     config_.rate_limit_ip_per_minute = 0;  // the general buckets are the dispatcher's business
     config_.rate_limit_user_per_minute = 0;
+    Configure(config_);
     auto mailer = std::make_unique<CapturingMailer>();
     mailer_ = mailer.get();
     mail_ = std::make_unique<infra::MailService>(std::move(mailer));
@@ -113,6 +114,9 @@ class AuthHarness : public test::DatabaseTest {
     dispatcher_ = std::make_unique<http::Dispatcher>(*router_, config_, clock_, limiter_.get(), nullptr);
     dispatcher_->SetAuthenticator(&auth_->authenticator());
   }
+
+  /// Lets a fixture change the configuration before the module is built.
+  virtual void Configure(core::Config& /*config*/) {}
 
   void TearDown() override {
     dispatcher_.reset();

@@ -25,10 +25,12 @@ struct AuthModule::Impl {
        core::RateLimiter& limiter, audit::AuditLog& audit)
       : db(db),
         audit(audit),
+        user_cache(config.auth_user_cache_ttl),
+        users(&user_cache),
         hasher(config.password_ops_limit, config.password_mem_limit, config.password_hash_concurrency),
         jwt(config.jwt_secret, config.access_token_ttl, clock),
         mailer(mail, config),
-        authenticator(db, jwt, users),
+        authenticator(db, jwt, users, user_cache),
         auth_service(db, config, clock, limiter, mailer, policy, hasher, jwt, users, tokens),
         account_service(db, clock, users, tokens, addresses),
         admin_service(db, clock, mailer, policy, hasher, users, tokens, audit),
@@ -38,6 +40,7 @@ struct AuthModule::Impl {
 
   db::Database& db;
   audit::AuditLog& audit;
+  UserCache user_cache;
   UserRepository users;
   TokenRepository tokens;
   AddressRepository addresses;

@@ -56,10 +56,14 @@ void CurrentUser::Invalidate(std::int64_t user_id) {
 Result<Principal> TokenAuthenticator::Authenticate(std::string_view token) {
   CurrentUser::Clear();
   EMP_ASSIGN(AccessClaims claims, jwt_.Verify(token));
-  EMP_ASSIGN(std::optional<User> user,
-             db_.ReadStatement([&](db::Tx& tx) -> Result<std::optional<User>> {
-               return users_.FindById(tx, claims.user_id);  // one SELECT by primary key
-             }));
+  std::optional<User> user = cache_.Find(claims.user_id);
+  if (!user) {
+    const auto generation = cache_.Generation();
+    EMP_ASSIGN(user, db_.ReadStatement([&](db::Tx& tx) -> Result<std::optional<User>> {
+                 return users_.FindById(tx, claims.user_id);  // one SELECT by primary key
+               }));
+    if (user) cache_.Put(*user, generation);
+  }
   if (!user || !user->active || user->deleted_at || claims.issued_at < user->tokens_valid_after) return Refused();
   CurrentUser::Set(*user, claims.jti);
   return Principal{.user_id = user->id, .role = user->role, .jti = claims.jti, .issued_at = claims.issued_at};

@@ -11,6 +11,7 @@
 #include "http/dispatcher.hpp"
 #include "modules/auth/jwt.hpp"
 #include "modules/auth/model.hpp"
+#include "modules/auth/user_cache.hpp"
 #include "modules/auth/user_repository.hpp"
 
 namespace emporium::auth {
@@ -46,11 +47,12 @@ class CurrentUser {
 
 /// Verifies the JWT (HS256 only, unexpired, all claims), then loads the user row by id: a missing,
 /// inactive or deleted user, or a token issued before the user's tokens_valid_after, is refused.
-/// The principal's role comes from the row, so role changes apply at once. Thread-safe.
+/// The principal's role comes from the row, so role changes apply at once. The row comes from
+/// `cache` when it was read a moment ago (UserCache says how changes reach it). Thread-safe.
 class TokenAuthenticator final : public http::Authenticator {
  public:
-  TokenAuthenticator(db::Database& db, const JwtCodec& jwt, const UserRepository& users)
-      : db_(db), jwt_(jwt), users_(users) {}
+  TokenAuthenticator(db::Database& db, const JwtCodec& jwt, const UserRepository& users, UserCache& cache)
+      : db_(db), jwt_(jwt), users_(users), cache_(cache) {}
 
   Result<Principal> Authenticate(std::string_view token) override;
   /// Forgets the request's row (CurrentUser): a later request on this thread, a job or a webhook
@@ -61,6 +63,7 @@ class TokenAuthenticator final : public http::Authenticator {
   db::Database& db_;
   const JwtCodec& jwt_;
   const UserRepository& users_;
+  UserCache& cache_;
 };
 
 }  // namespace emporium::auth

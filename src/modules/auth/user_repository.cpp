@@ -123,16 +123,19 @@ void UserRepository::UpdateProfile(db::Tx& tx, const User& user, std::int64_t no
   tx.sql << kUpdateProfile, soci::use(user.first_name, "first_name"), soci::use(user.last_name, "last_name"),
       soci::use(birthday, birthday_ind, "birthday"), soci::use(phone, phone_ind, "phone"), soci::use(ts, "now"),
       soci::use(id, "id");
+  Changed(tx, user.id);
 }
 
 void UserRepository::UpdatePasswordHash(db::Tx& tx, std::int64_t id, const std::string& hash, std::int64_t now) const {
   long long ts = now, key = id;
   tx.sql << kUpdatePassword, soci::use(hash, "hash"), soci::use(ts, "now"), soci::use(key, "id");
+  Changed(tx, id);
 }
 
 void UserRepository::SetEmailVerified(db::Tx& tx, std::int64_t id, std::int64_t now) const {
   long long ts = now, key = id;
   tx.sql << kSetVerified, soci::use(ts, "verified_at"), soci::use(ts, "now"), soci::use(key, "id");
+  Changed(tx, id);
 }
 
 void UserRepository::UpdateRoleAndActive(db::Tx& tx, std::int64_t id, Role role, bool active, std::int64_t now) const {
@@ -141,11 +144,13 @@ void UserRepository::UpdateRoleAndActive(db::Tx& tx, std::int64_t id, Role role,
   long long ts = now, key = id;
   tx.sql << kUpdateRoleActive, soci::use(role_name, "role"), soci::use(active_flag, "active"), soci::use(ts, "now"),
       soci::use(key, "id");
+  Changed(tx, id);
 }
 
 void UserRepository::RevokeAccessTokens(db::Tx& tx, std::int64_t id, std::int64_t now) const {
   long long ts = now, key = id;
   tx.sql << kRevokeAccess, soci::use(ts, "now1"), soci::use(ts, "now2"), soci::use(key, "id");
+  Changed(tx, id);
 }
 
 void UserRepository::Anonymise(db::Tx& tx, std::int64_t id, std::int64_t now) const {
@@ -153,6 +158,12 @@ void UserRepository::Anonymise(db::Tx& tx, std::int64_t id, std::int64_t now) co
   long long ts = now, key = id;
   tx.sql << kAnonymise, soci::use(email, "email"), soci::use(ts, "deleted_at"), soci::use(ts, "now"),
       soci::use(key, "id");
+  Changed(tx, id);
+}
+
+void UserRepository::Changed(db::Tx& tx, std::int64_t id) const {
+  if (cache_ == nullptr) return;
+  tx.AfterCommit([cache = cache_, id] { cache->Drop(id); });
 }
 
 std::vector<User> UserRepository::List(db::Tx& tx, const UserFilter& filter) const {

@@ -9,6 +9,7 @@
 
 #include "db/database.hpp"
 #include "modules/auth/model.hpp"
+#include "modules/auth/user_cache.hpp"
 
 namespace emporium::auth {
 
@@ -32,6 +33,10 @@ struct UserFilter {
 
 class UserRepository {
  public:
+  UserRepository() = default;
+  /// Every update below drops the user from `cache` once its transaction commits.
+  explicit UserRepository(UserCache* cache) : cache_(cache) {}
+
   std::optional<User> FindById(db::Tx& tx, std::int64_t id) const;
   std::optional<User> FindByEmail(db::Tx& tx, const std::string& email) const;
   /// Inserts and returns the new id. A duplicate e-mail throws (→ kConflict).
@@ -48,6 +53,11 @@ class UserRepository {
   void Anonymise(db::Tx& tx, std::int64_t id, std::int64_t now) const;
   /// Newest first (id DESC), excluding deleted accounts.
   std::vector<User> List(db::Tx& tx, const UserFilter& filter) const;
+
+ private:
+  void Changed(db::Tx& tx, std::int64_t id) const;
+
+  UserCache* cache_ = nullptr;
 };
 
 }  // namespace emporium::auth
