@@ -60,8 +60,8 @@ Result<Principal> TokenAuthenticator::Authenticate(std::string_view token) {
   if (!user) {
     const auto generation = cache_.Generation();
     EMP_ASSIGN(user, db_.ReadStatement([&](db::Tx& tx) -> Result<std::optional<User>> {
-                 return users_.FindById(tx, claims.user_id);  // one SELECT by primary key
-               }));
+      return users_.FindById(tx, claims.user_id);  // one SELECT by primary key
+    }));
     if (user) cache_.Put(*user, generation);
   }
   if (!user || !user->active || user->deleted_at || claims.issued_at < user->tokens_valid_after) return Refused();
