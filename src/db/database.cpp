@@ -796,7 +796,17 @@ void Database::WriterLoop() {
       group.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
     }
-    RunGroup(group);
+    try {
+      RunGroup(group);
+    } catch (...) {
+      // RunGroup answers every failure of a write as its Status; this is for what escapes anyway
+      // (memory exhausted, say): the callers are told, and the thread lives on.
+      Log()->error(R"({"event":"db_error","op":"write group","code":"exception outside a transaction"})");
+      for (QueuedWrite* w : group) {
+        if (!w->settled) w->result = Error::Internal();
+        w->settled = true;
+      }
+    }
     for (QueuedWrite* w : group) w->wake.Wake();  // w may be gone from here on
   }
 }
