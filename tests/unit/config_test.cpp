@@ -80,6 +80,16 @@ TEST(Config, ValidatesTrustedProxies) {
   ASSERT_NE(FindField(bad.error(), "TRUSTED_PROXIES"), nullptr);
 }
 
+TEST(Config, TheUserRowCacheLastsASecondUnlessSetAndZeroTurnsItOff) {
+  EXPECT_EQ(LoadConfig({})->auth_user_cache_ttl, std::chrono::milliseconds(1000));
+  EXPECT_EQ(LoadConfig({{"AUTH_USER_CACHE_MS", "0"}})->auth_user_cache_ttl, std::chrono::milliseconds(0));
+  EXPECT_EQ(LoadConfig({{"AUTH_USER_CACHE_MS", "250"}})->auth_user_cache_ttl, std::chrono::milliseconds(250));
+  auto bad = LoadConfig({{"AUTH_USER_CACHE_MS", "-1"}});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(FindField(bad.error(), "AUTH_USER_CACHE_MS"), nullptr);
+  EXPECT_FALSE(LoadConfig({{"AUTH_USER_CACHE_MS", "60001"}}));
+}
+
 TEST(Config, RejectsOutOfRangePort) {
   EXPECT_FALSE(LoadConfig({{"PORT", "65536"}}));
   EXPECT_FALSE(LoadConfig({{"PORT", "-1"}}));
