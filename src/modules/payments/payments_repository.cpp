@@ -247,17 +247,14 @@ std::optional<PaymentRecord> PaymentsRepository::LatestForOrder(db::Tx& tx, std:
 
 bool PaymentsRepository::ApplyStateChange(db::Tx& tx, std::int64_t id, const PaymentStateChange& change,
                                           std::int64_t now) const {
-  long long key = id, fee = change.fee, ts = now;
-  NullableText intent(change.intent_id), charge(change.charge_id), secret(change.client_secret),
-      failure(change.failure_message);
-  soci::statement st =
-      (tx.sql.prepare << kApplyStateChange, soci::use(change.status, "status"),
-       soci::use(intent.value, intent.ind, "intent_id"), soci::use(charge.value, charge.ind, "charge_id"),
-       soci::use(secret.value, secret.ind, "client_secret"), soci::use(failure.value, failure.ind, "failure_message"),
-       soci::use(fee, "fee"), soci::use(fee, "fee2"), soci::use(ts, "now"), soci::use(key, "id"),
-       soci::use(change.expected_status, "expected"));
-  st.execute(true);
-  return st.get_affected_rows() == 1;
+  // On every payment's settlement, inside the writer's transaction: through db::Exec (SQLite's API
+  // on SQLite), not a SOCI statement. Empty texts are bound as NULL so COALESCE keeps the stored one.
+  const auto text = [](const std::string& s) { return s.empty() ? std::nullopt : std::optional<std::string>(s); };
+  db::Binds b;
+  b.Str(change.status).OptStr(text(change.intent_id)).OptStr(text(change.charge_id));
+  b.OptStr(text(change.client_secret)).OptStr(text(change.failure_message));
+  b.Int(change.fee).Int(change.fee).Int(now).Int(id).Str(change.expected_status);
+  return db::Exec(tx, kApplyStateChange, std::move(b)) == 1;
 }
 
 void PaymentsRepository::RaiseRefunded(db::Tx& tx, std::int64_t id, std::int64_t cumulative, std::int64_t now) const {
