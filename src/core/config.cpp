@@ -61,6 +61,12 @@ class Reader {
     out = std::chrono::seconds(s);
   }
 
+  void Milliseconds(const std::string& key, std::chrono::milliseconds& out, long long min, long long max) {
+    long long ms = out.count();
+    Int(key, ms, min, max);
+    out = std::chrono::milliseconds(ms);
+  }
+
   void OneOf(const std::string& key, std::string& out, std::initializer_list<const char*> allowed) {
     auto v = Get(key);
     if (!v) return;
@@ -209,11 +215,7 @@ Result<Config> LoadConfig(const Environment& env) {
   r.Int("LOGIN_MAX_FAILURES", c.login_max_failures, 1, 1 << 20);
   r.Seconds("LOGIN_FAILURE_WINDOW_SECONDS", c.login_failure_window, 1, 86400);
   r.Seconds("ACCESS_TOKEN_TTL_SECONDS", c.access_token_ttl, 30, 86400);
-  {
-    long long ms = c.auth_user_cache_ttl.count();
-    r.Int("AUTH_USER_CACHE_MS", ms, 0, 60000);
-    c.auth_user_cache_ttl = std::chrono::milliseconds(ms);
-  }
+  r.Milliseconds("AUTH_USER_CACHE_MS", c.auth_user_cache_ttl, 0, 60000);
   r.Seconds("REFRESH_TOKEN_TTL_SECONDS", c.refresh_token_ttl, 60, 365LL * 86400);
   r.Int("PASSWORD_HASH_OPS", c.password_ops_limit, 1, 16);
   r.Int("PASSWORD_HASH_MEMORY_KIB", c.password_mem_limit, 8, 4 << 20);
@@ -246,32 +248,16 @@ Result<Config> LoadConfig(const Environment& env) {
     }
   }
 
-  if (r.Get("RESPONSE_CACHE_TTL_MS")) {
-    int ms = static_cast<int>(c.response_cache_ttl.count());
-    r.Int("RESPONSE_CACHE_TTL_MS", ms, 0, 60000);
-    c.response_cache_ttl = std::chrono::milliseconds(ms);
-  }
+  r.Milliseconds("RESPONSE_CACHE_TTL_MS", c.response_cache_ttl, 0, 60000);
   r.Int("RESPONSE_CACHE_MAX_ENTRIES", c.response_cache_max_entries, 16, 10000000);
 
   r.Int("JOB_CONCURRENCY", c.job_concurrency, 0, 256);
   r.Int("JOB_CLAIM_BATCH", c.job_claim_batch, 1, 1000);
   r.Seconds("JOB_LEASE_SECONDS", c.job_lease, 5, 86400);
-  if (r.Get("JOB_POLL_INTERVAL_MS")) {
-    int ms = 0;
-    r.Int("JOB_POLL_INTERVAL_MS", ms, 10, 60000);
-    if (ms > 0) c.job_poll_interval = std::chrono::milliseconds(ms);
-  }
+  r.Milliseconds("JOB_POLL_INTERVAL_MS", c.job_poll_interval, 10, 60000);
   r.String("STORE_TIMEZONE", c.store_timezone);
-  if (r.Get("REALTIME_PING_INTERVAL_MS")) {
-    int ms = 0;
-    r.Int("REALTIME_PING_INTERVAL_MS", ms, 50, 600000);
-    if (ms > 0) c.realtime_ping_interval = std::chrono::milliseconds(ms);
-  }
-  if (r.Get("REALTIME_PING_TIMEOUT_MS")) {
-    int ms = 0;
-    r.Int("REALTIME_PING_TIMEOUT_MS", ms, 50, 600000);
-    if (ms > 0) c.realtime_ping_timeout = std::chrono::milliseconds(ms);
-  }
+  r.Milliseconds("REALTIME_PING_INTERVAL_MS", c.realtime_ping_interval, 50, 600000);
+  r.Milliseconds("REALTIME_PING_TIMEOUT_MS", c.realtime_ping_timeout, 50, 600000);
   r.Int("REALTIME_SEND_QUEUE_LIMIT", c.realtime_send_queue_limit, 1, 1 << 20);
   r.Int("REALTIME_MAX_PAYLOAD", c.realtime_max_payload, 1024, 64 << 20);
   r.Seconds("ADMIN_METRICS_INTERVAL_SECONDS", c.admin_metrics_interval, 1, 3600);
