@@ -78,10 +78,10 @@ class CountingLogger final : public soci::logger_impl {
 /// Transaction control. On SQLite through the statement cache and SQLite's API (SqliteQuery): SOCI's
 /// per-statement machinery was a fifth of what BEGIN, SAVEPOINT, RELEASE and COMMIT cost the writer
 /// thread under checkout load. Failures throw what SOCI throws.
-void Exec(soci::session& sql, const std::string& statement) {
+void Exec(soci::session& sql, Dialect dialect, const std::string& statement) {
   UncountedScope uncounted;
-  if (sql.get_backend() != nullptr && sql.get_backend_name() == "sqlite3") {
-    Tx tx(sql, Dialect::kSqlite);
+  if (dialect == Dialect::kSqlite && sql.get_backend() != nullptr) {  // else SOCI says "not connected"
+    Tx tx(sql, dialect);
     SqliteQuery(tx, statement, Binds()).Finish();
     return;
   }
@@ -498,10 +498,10 @@ void ReconnectQuietly(soci::session& sql, const ConnectionInfo& info) {
   }
 }
 
-void RollbackQuietly(soci::session& sql) {
+void RollbackQuietly(soci::session& sql, Dialect dialect) {
   // SQLite may already have rolled back by itself ("no transaction is active"); nothing to do then.
   try {
-    if (sql.get_backend() != nullptr) Exec(sql, "ROLLBACK");
+    if (sql.get_backend() != nullptr) Exec(sql, dialect, "ROLLBACK");
   } catch (const std::exception&) {
   }
 }
@@ -865,16 +865,16 @@ bool Database::CommitGroup(const std::vector<QueuedWrite*>& group) {
   soci::session& sql = *writer_session_;
   try {
     EnsureConnected(sql, info_);
-    Exec(sql, "BEGIN IMMEDIATE");
+    Exec(sql, info_.dialect, "BEGIN IMMEDIATE");
   } catch (const std::exception&) {
     return false;  // busy (another process writes) or worse: each write retries alone
   }
   for (QueuedWrite* w : group) {
     Tx tx(sql, info_.dialect);
     try {
-      Exec(sql, "SAVEPOINT emporium_group");
+      Exec(sql, info_.dialect, "SAVEPOINT emporium_group");
     } catch (const std::exception&) {
-      RollbackQuietly(sql);
+      RollbackQuietly(sql, info_.dialect);
       return false;
     }
     Status st = OkStatus();
@@ -883,7 +883,7 @@ bool Database::CommitGroup(const std::vector<QueuedWrite*>& group) {
     } catch (const std::exception& e) {
       const Failure failure = Classify(e);
       if (failure == Failure::kBusy || failure == Failure::kConnectionLost) {
-        RollbackQuietly(sql);
+        RollbackQuietly(sql, info_.dialect);
         return false;  // retried alone, with backoff
       }
       failures_.fetch_add(1, std::memory_order_relaxed);
@@ -895,27 +895,27 @@ bool Database::CommitGroup(const std::vector<QueuedWrite*>& group) {
     }
     try {
       if (st) {
-        Exec(sql, "RELEASE emporium_group");
+        Exec(sql, info_.dialect, "RELEASE emporium_group");
         w->callbacks = std::move(tx.after_commit_);
         continue;
       }
       w->result = std::move(st);
       w->settled = true;  // its own outcome: it changed nothing, and keeps it whatever the group does
-      Exec(sql, "ROLLBACK TO emporium_group");
-      Exec(sql, "RELEASE emporium_group");
+      Exec(sql, info_.dialect, "ROLLBACK TO emporium_group");
+      Exec(sql, info_.dialect, "RELEASE emporium_group");
     } catch (const std::exception&) {
       // SQLite may have rolled the whole transaction back by itself (a full disk, say), taking the
       // savepoint with it: the others run again alone.
-      RollbackQuietly(sql);
+      RollbackQuietly(sql, info_.dialect);
       return false;
     }
   }
   try {
-    Exec(sql, "COMMIT");
+    Exec(sql, info_.dialect, "COMMIT");
   } catch (const std::exception& e) {
     // SQLite has no lost connection, so a failed COMMIT changed nothing: the writes run again alone.
     Log()->warn("{\"event\":\"db_group_commit_failed\",\"code\":\"" + ErrorCodeText(e) + "\"}");
-    RollbackQuietly(sql);
+    RollbackQuietly(sql, info_.dialect);
     return false;
   }
   for (QueuedWrite* w : group) {
@@ -953,15 +953,15 @@ Status Database::Transact(Mode mode, const std::function<Status(Tx&)>& body,
       Tx tx(sql, info_.dialect);
       try {
         EnsureConnected(sql, info_);
-        if (transactional) Exec(sql, begin);
+        if (transactional) Exec(sql, info_.dialect, begin);
         stage = Stage::kBody;
         Status st = body(tx);
         if (!st) {
-          if (transactional) RollbackQuietly(sql);
+          if (transactional) RollbackQuietly(sql, info_.dialect);
           return st;
         }
         stage = Stage::kCommit;
-        if (transactional) Exec(sql, "COMMIT");
+        if (transactional) Exec(sql, info_.dialect, "COMMIT");
         callbacks = std::move(tx.after_commit_);
       } catch (const std::exception& e) {
         const Failure failure = Classify(e);
@@ -976,7 +976,7 @@ Status Database::Transact(Mode mode, const std::function<Status(Tx&)>& body,
             return err;
           }
         } else if (transactional) {
-          RollbackQuietly(sql);
+          RollbackQuietly(sql, info_.dialect);
         }
         const bool retryable = failure == Failure::kBusy || failure == Failure::kConnectionLost;
         if (!retryable || attempt >= kMaxAttempts) {
@@ -991,7 +991,7 @@ Status Database::Transact(Mode mode, const std::function<Status(Tx&)>& body,
         std::this_thread::sleep_for(Backoff(attempt));
         continue;
       } catch (...) {
-        RollbackQuietly(sql);
+        RollbackQuietly(sql, info_.dialect);
         failures_.fetch_add(1, std::memory_order_relaxed);
         Log()->error(std::string("{\"event\":\"db_error\",\"op\":\"") + op + "\",\"code\":\"non-standard exception\"}");
         return Error::Internal();
