@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "auth_fixture.hpp"
+#include "db/binds.hpp"
+#include "db/rows.hpp"
 #include "modules/cart/cart_module.hpp"
 #include "modules/catalog/catalog_module.hpp"
 #include "modules/pricing/pricing_module.hpp"
@@ -450,6 +452,32 @@ TEST_F(CartApi, ClearEmptiesTheCartAndDropsTheCode) {
   EXPECT_TRUE(Items(cart).empty());
   EXPECT_TRUE(cart.obj().at("discount_code").is_null());
   ASSERT_EQ(Add(Variant("Wool Sock", 999, 10), 1).status, 201);  // the cart is usable again
+}
+
+// carts.updated_at is when the customer last changed the cart (the admin feed counts active carts by
+// it): a later change moves it, a second change within the same second leaves the row alone.
+TEST_F(CartApi, ACartsLastActivityFollowsItsChanges) {
+  auto updated_at = [&] {
+    return *db().Read([&](db::Tx& tx) -> Result<std::int64_t> {
+      std::int64_t at = 0;
+      db::Rows(tx, "SELECT updated_at FROM carts WHERE user_id = :u", std::move(db::Binds().Int(ada_id_)),
+               [&](const db::Row& r) { at = db::RowInt(r, 0); });
+      return at;
+    });
+  };
+  const auto shoe = Variant("Trail Runner", 8999, 10);
+  const auto sock = Variant("Wool Sock", 999, 10);
+  ASSERT_EQ(Add(shoe, 1).status, 201);
+  EXPECT_EQ(updated_at(), clock_.NowSeconds());
+  ASSERT_EQ(Add(sock, 1).status, 201);
+  EXPECT_EQ(updated_at(), clock_.NowSeconds());
+  clock_.Advance(std::chrono::seconds(90));
+  ASSERT_EQ(Add(shoe, 1).status, 201);
+  EXPECT_EQ(updated_at(), clock_.NowSeconds());
+  clock_.Advance(std::chrono::seconds(5));
+  const auto item = Items(Get("/api/v1/cart", ada_)).at(0).as_object().at("id").as_int64();
+  ASSERT_EQ(Delete("/api/v1/cart/items/" + std::to_string(item), ada_).status, 204);
+  EXPECT_EQ(updated_at(), clock_.NowSeconds());
 }
 
 TEST_F(CartApi, ReadsTakeAFixedNumberOfStatements) {

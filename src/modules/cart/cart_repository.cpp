@@ -11,9 +11,14 @@ namespace {
 constexpr const char* kLoad =
     "SELECT c.discount_code, i.id, i.variant_id, i.quantity, i.added_at FROM carts c "
     "LEFT JOIN cart_items i ON i.user_id = c.user_id WHERE c.user_id = :user_id ORDER BY i.id";
+// A cart touched again within the same second is left as it is: SQLite rewrites the row and its
+// carts_updated_idx entry on every UPDATE of updated_at, even to the value it already holds, and the
+// three adds of a typical checkout land within one second. InnoDB already skips an update that
+// changes nothing (the row lock is taken either way).
 constexpr const char* kTouchSqlite =
     "INSERT INTO carts (user_id, discount_code, updated_at) VALUES (:user_id, NULL, :now) "
-    "ON CONFLICT (user_id) DO UPDATE SET updated_at = excluded.updated_at";
+    "ON CONFLICT (user_id) DO UPDATE SET updated_at = excluded.updated_at "
+    "WHERE carts.updated_at <> excluded.updated_at";
 constexpr const char* kTouchMariaDb =
     "INSERT INTO carts (user_id, discount_code, updated_at) VALUES (:user_id, NULL, :now) "
     "ON DUPLICATE KEY UPDATE updated_at = VALUES(updated_at)";
