@@ -29,7 +29,6 @@
 #include <unordered_map>
 
 #include "core/crypto.hpp"
-#include "core/log.hpp"
 #include "http/engineio_codec.hpp"
 #include "http/realtime.hpp"
 #include "http/socketio_session.hpp"
@@ -59,11 +58,6 @@ constexpr auto kConformanceFlushGap = std::chrono::milliseconds(5);
 using WebSocket = websocket::stream<beast::tcp_stream&>;
 using HttpRequest = bhttp::request<bhttp::string_body>;
 using Parser = bhttp::request_parser<bhttp::string_body>;
-
-const auto& Log() {
-  static const auto logger = core::Logger("socketio");
-  return logger;
-}
 
 /// A timer that another thread can interrupt: Wake() posts a cancel to the timer's own io_context,
 /// so it cannot race with the coroutine that waits on it (both run on that context's one thread).

@@ -44,7 +44,9 @@ TEST_F(OrdersConcurrency, TwoHundredBuyersForTenUnitsMakeExactlyTenPaidOrders) {
   std::map<int, int> by_status;
   for (int i = 0; i < kBuyers; ++i) {
     ++by_status[statuses[i]];
-    if (statuses[i] == 409) EXPECT_NE(types[i].find("insufficient"), std::string::npos) << types[i];
+    if (statuses[i] == 409) {
+      EXPECT_NE(types[i].find("insufficient"), std::string::npos) << types[i];
+    }
   }
   EXPECT_EQ(by_status[201], kStock);
   EXPECT_EQ(by_status[409], kBuyers - kStock);
