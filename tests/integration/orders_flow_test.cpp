@@ -213,6 +213,53 @@ TEST_F(OrdersWithTheProcessorDown, TheOrderWaitsWithItsStockReservedAndTheAnswer
   EXPECT_EQ(again.response.body, r.response.body);
 }
 
+// The charge succeeds but the transaction that records it fails (here a trigger refuses the move
+// to paid): the order stands, pending, and its key is completed with it instead of answering 409
+// "still being processed" to every retry for a day. The processor's event settles it later, once.
+TEST_F(OrdersFlow, ASettlementThatFailsStillCompletesTheKeyWithTheOrderAsStored) {
+  const bool sqlite = db().dialect() == db::Dialect::kSqlite;
+  auto exec = [&](const std::string& sql) {
+    ASSERT_TRUE(db().Write([&](db::Tx& tx) -> Status {
+      tx.sql << sql;
+      return OkStatus();
+    }));
+  };
+  exec(sqlite ? "CREATE TRIGGER settlement_fails BEFORE UPDATE OF status ON orders WHEN NEW.status = 'paid' "
+                "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
+              : "CREATE TRIGGER settlement_fails BEFORE UPDATE ON orders FOR EACH ROW BEGIN IF NEW.status = 'paid' "
+                "THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected failure'; END IF; END");
+  const auto v = Variant("HP-SETTLE", 5);
+  auto ada = Customer(1);
+  AddToCart(ada, v, 2);
+  auto r = PlaceOrder(ada, "settlement-fails", OrderBody());
+  exec("DROP TRIGGER settlement_fails");
+  ASSERT_EQ(r.status, 201) << r.response.body;
+  EXPECT_EQ(StatusOf(r), "pending_payment");
+  EXPECT_EQ(PaymentStatus(r), "created");
+  EXPECT_EQ(StockOf(v).reserved, 2);
+  auto again = PlaceOrder(ada, "settlement-fails", OrderBody());
+  EXPECT_EQ(again.status, 201);
+  EXPECT_EQ(again.response.body, r.response.body);
+  EXPECT_EQ(CountRows("SELECT COUNT(*) FROM orders"), 1);
+
+  const auto order_id = Id(r);
+  const auto payment_id = r.obj().at("payment").as_object().at("id").as_int64();
+  payments::PaymentEvent webhook;
+  webhook.id = "evt_after_failed_settlement";
+  webhook.type = "payment_intent.succeeded";
+  webhook.payment_id = payment_id;
+  webhook.intent_id = "pi_after_failed_settlement";
+  webhook.amount = r.obj().at("payment").as_object().at("amount").as_object().at("amount").as_int64();
+  webhook.currency = "USD";
+  webhook.metadata = {{"order_id", std::to_string(order_id)}, {"payment_id", std::to_string(payment_id)}};
+  webhook.created = clock_.NowSeconds();
+  ASSERT_TRUE(payments_->HandleEvent(webhook));
+  EXPECT_EQ(StatusOf(Get("/api/v1/orders/" + std::to_string(order_id), ada.access_token)), "paid");
+  EXPECT_EQ(StockOf(v).on_hand, 3);
+  EXPECT_EQ(StockOf(v).reserved, 0);
+  EXPECT_EQ(MailsOf("orders_receipt").size(), 1u);
+}
+
 TEST_F(OrdersFlow, ReplaysTheFirstAnswerForTheSameKeyAndBody) {
   const auto v = Variant("HP-5", 5);
   auto ada = Customer(1);

@@ -149,11 +149,11 @@ Result<PlacedOrder> OrdersService::PlaceOrder(const PlaceOrderInput& in) {
     return std::optional<PlacedOrder>();
   }));
   if (replay) return *replay;
-  if (!payment) return AnswerWithoutPayment(key, placed.id);
+  if (!payment) return AnswerAsStored(key, placed.id);
 
   const std::int64_t payment_id = payment->payment.id;
   PlacedOrder answer;
-  EMP_TRY(payments_.Charge(*payment, [&](db::Tx& tx, const Result<payments::PaymentOutcome>& outcome) -> Status {
+  const auto settle = [&](db::Tx& tx, const Result<payments::PaymentOutcome>& outcome) -> Status {
     if (!outcome && outcome.error().code != ErrorCode::kUnavailable) {
       Log()->warn(R"({{"msg":"charge failed","order_id":{},"error":"{}"}})", placed.id,
                   core::JsonEscape(outcome.error().message));
@@ -187,14 +187,23 @@ Result<PlacedOrder> OrdersService::PlaceOrder(const PlaceOrderInput& in) {
     detail.payment->currency = detail.order.currency;
     answer = Answer(detail, outcome, in);
     return idempotency_.Complete(tx, key, answer.status, answer.body);
-  }));
-  return answer;
+  };
+  const Status settled = payments_.Charge(*payment, settle);
+  if (settled) return answer;
+  // The settlement transaction failed, after a charge that may have succeeded: the order stands,
+  // pending, and the webhook or the reservation sweeper settles it. The key must not stay "in
+  // progress" for its 24 hours (every retry a 409): it is completed with the order as stored, the
+  // answer a processor that cannot be reached gets. If that fails too, the error is the answer.
+  Log()->error(R"({{"msg":"order settlement failed","order_id":{},"payment_id":{},"error":"{}"}})", placed.id,
+               payment_id, core::JsonEscape(settled.error().message));
+  auto stored = AnswerAsStored(key, placed.id);
+  if (!stored) return settled.error();
+  return stored;
 }
 
-Result<PlacedOrder> OrdersService::AnswerWithoutPayment(const infra::IdempotencyKey& key, std::int64_t order_id) {
+Result<PlacedOrder> OrdersService::AnswerAsStored(const infra::IdempotencyKey& key, std::int64_t order_id) {
   return db_.Write([&](db::Tx& tx) -> Result<PlacedOrder> {
-    EMP_ASSIGN(auto order, Get(tx, order_id));
-    OrderDetail detail{.order = std::move(order), .payment = std::nullopt, .timeline = repo_.Events(tx, order_id)};
+    EMP_ASSIGN(auto detail, LoadDetail(tx, order_id, std::nullopt));
     PlacedOrder answer{201, json::serialize(OrderDetailJson(detail))};
     EMP_TRY(idempotency_.Complete(tx, key, answer.status, answer.body));
     return answer;

@@ -137,8 +137,9 @@ class OrdersService {
   Status NotifyCustomer(db::Tx& tx, const Order& order, OrderStatus status, const std::string& note, Notify notify);
   Result<OrderDetail> LoadDetail(db::Tx& tx, std::int64_t order_id, std::optional<std::int64_t> owner);
   std::optional<PaymentView> PaymentOf(db::Tx& tx, std::int64_t order_id);
-  /// The answer to POST /orders for an order with nothing to charge (already paid in its transaction).
-  Result<PlacedOrder> AnswerWithoutPayment(const infra::IdempotencyKey& key, std::int64_t order_id);
+  /// Completes the key of POST /orders with the order as stored (201): one with nothing to charge
+  /// (paid in its first transaction), or one whose settlement transaction failed.
+  Result<PlacedOrder> AnswerAsStored(const infra::IdempotencyKey& key, std::int64_t order_id);
   /// The order's first transaction; `payment` is the one to charge (none when nothing is owed, the
   /// order then being paid already) and `journal` receives the timeline entries.
   Result<Order> PlaceInTransaction(db::Tx& tx, const PlaceOrderInput& in,
