@@ -515,6 +515,50 @@ TEST_F(OrdersFlow, ExpiredReservationsAreCancelledAndReleased) {
             409);
 }
 
+// The customer completes 3-D Secure after the reservation expired and the order was cancelled: the
+// processor's success event refunds the payment in full, once.
+TEST_F(OrdersFlow, APaymentThatSucceedsAfterTheOrderWasCancelledIsRefunded) {
+  const auto v = Variant("HP-LATE", 5);
+  auto ada = Customer(1);
+  AddToCart(ada, v, 2);
+  auto pending = PlaceOrder(ada, "late", OrderBody("pm_card_authenticationRequired"));
+  ASSERT_EQ(pending.status, 201) << pending.response.body;
+  clock_.Advance(config_.reservation_ttl + std::chrono::seconds(1));
+  auto expired = orders_->ExpireReservations();
+  ASSERT_TRUE(expired) << expired.error().message;
+  ASSERT_EQ(*expired, 1);
+
+  const auto order_id = Id(pending);
+  const auto payment_id = pending.obj().at("payment").as_object().at("id").as_int64();
+  auto record = db().Read([&](db::Tx& tx) { return payments_->Get(tx, payment_id); });
+  ASSERT_TRUE(record) << record.error().message;
+  auto confirmed = payments_->provider().ConfirmIntent(record->intent_id, "late-3ds");  // at the bank's page
+  ASSERT_TRUE(confirmed) << confirmed.error().message;
+  payments::PaymentEvent late;
+  late.id = "evt_late_success";
+  late.type = "payment_intent.succeeded";
+  late.payment_id = payment_id;
+  late.intent_id = record->intent_id;
+  late.amount = record->amount;
+  late.currency = record->currency;
+  late.metadata = {{"order_id", std::to_string(order_id)}, {"payment_id", std::to_string(payment_id)}};
+  late.created = clock_.NowSeconds();
+  ASSERT_TRUE(payments_->HandleEvent(late));
+  late.id = "evt_late_success_again";  // another delivery of the same fact
+  ASSERT_TRUE(payments_->HandleEvent(late));
+
+  ada = Login("buyer1@shop.test");
+  auto detail = Get("/api/v1/orders/" + std::to_string(order_id), ada.access_token);
+  ASSERT_EQ(detail.status, 200) << detail.response.body;
+  EXPECT_EQ(StatusOf(detail), "cancelled");
+  const auto& payment = detail.obj().at("payment").as_object();
+  EXPECT_EQ(payment.at("status").as_string(), "succeeded");
+  EXPECT_EQ(payment.at("refunded").as_object().at("amount").as_int64(), record->amount);
+  EXPECT_EQ(CountRows("SELECT COUNT(*) FROM payment_refunds WHERE payment_id = " + std::to_string(payment_id)), 1);
+  EXPECT_EQ(StockOf(v).on_hand, 5);
+  EXPECT_EQ(StockOf(v).reserved, 0);
+}
+
 TEST_F(OrdersFlow, TheSweeperThreadExpiresReservationsOnItsOwn) {
   const auto v = Variant("HP-15", 5);
   auto ada = Customer(1);

@@ -354,8 +354,19 @@ Status OrdersService::OnPaymentEvent(db::Tx& tx, const payments::PaymentEvent& e
   // Late or repeated deliveries find the order already settled (or gone): nothing to do.
   if (!order || order->status != OrderStatus::kPendingPayment) {
     if (order && succeeded && order->status == OrderStatus::kCancelled) {
-      Log()->error(R"({{"msg":"payment succeeded for a cancelled order; refund it","order_id":{},"event":"{}"}})",
-                   order->id, core::JsonEscape(event.id));
+      // Paid after it was cancelled (3-D Secure completed after the reservation expired, say): the
+      // money goes back once this event is recorded, as when a paid order is cancelled. The refund's
+      // key is derived from the order, so a repeated event or a later cancel cannot refund twice;
+      // a refund that fails is retried by cancelling the order again.
+      Log()->warn(R"({{"msg":"payment succeeded for a cancelled order; refunding it","order_id":{},"event":"{}"}})",
+                  order->id, core::JsonEscape(event.id));
+      tx.AfterCommit([this, cancelled = *order] {
+        if (auto refunded = RefundCancelled(cancelled, catalog::Actor::System()); !refunded) {
+          Log()->error(R"({{"msg":"refund for a cancelled order failed; cancel it again to retry","order_id":{},)"
+                       R"("error":"{}"}})",
+                       cancelled.id, core::JsonEscape(refunded.error().message));
+        }
+      });
     }
     return OkStatus();
   }
