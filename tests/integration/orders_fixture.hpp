@@ -165,6 +165,28 @@ class OrdersHarness : public auth::testing::AuthHarness {
   static std::string PaymentStatus(const CallResult& r) {
     return std::string(r.obj().at("payment").as_object().at("status").as_string());
   }
+  static std::int64_t PaymentId(const CallResult& r) { return r.obj().at("payment").as_object().at("id").as_int64(); }
+
+  /// The processor's "payment_intent.succeeded" for the payment of a POST /orders answer, as its
+  /// webhook carries it (our metadata included), from the payment as stored.
+  payments::PaymentEvent SucceededEvent(const CallResult& placed, const std::string& event_id) {
+    const auto order_id = Id(placed);
+    const auto payment_id = PaymentId(placed);
+    auto record = db().Read([&](db::Tx& tx) { return payments_->Get(tx, payment_id); });
+    EXPECT_TRUE(record) << record.error().message;
+    payments::PaymentEvent event;
+    event.id = event_id;
+    event.type = "payment_intent.succeeded";
+    event.payment_id = payment_id;
+    if (record) {
+      event.intent_id = record->intent_id;
+      event.amount = record->amount;
+      event.currency = record->currency;
+    }
+    event.metadata = {{"order_id", std::to_string(order_id)}, {"payment_id", std::to_string(payment_id)}};
+    event.created = clock_.NowSeconds();
+    return event;
+  }
 
   catalog::NoMemberships members_;
   pricing::FreePlanOnly plans_;

@@ -242,19 +242,10 @@ TEST_F(OrdersFlow, ASettlementThatFailsStillCompletesTheKeyWithTheOrderAsStored)
   EXPECT_EQ(again.response.body, r.response.body);
   EXPECT_EQ(CountRows("SELECT COUNT(*) FROM orders"), 1);
 
-  const auto order_id = Id(r);
-  const auto payment_id = r.obj().at("payment").as_object().at("id").as_int64();
-  payments::PaymentEvent webhook;
-  webhook.id = "evt_after_failed_settlement";
-  webhook.type = "payment_intent.succeeded";
-  webhook.payment_id = payment_id;
-  webhook.intent_id = "pi_after_failed_settlement";
-  webhook.amount = r.obj().at("payment").as_object().at("amount").as_object().at("amount").as_int64();
-  webhook.currency = "USD";
-  webhook.metadata = {{"order_id", std::to_string(order_id)}, {"payment_id", std::to_string(payment_id)}};
-  webhook.created = clock_.NowSeconds();
+  auto webhook = SucceededEvent(r, "evt_after_failed_settlement");
+  webhook.intent_id = "pi_after_failed_settlement";  // the failed transaction did not record it
   ASSERT_TRUE(payments_->HandleEvent(webhook));
-  EXPECT_EQ(StatusOf(Get("/api/v1/orders/" + std::to_string(order_id), ada.access_token)), "paid");
+  EXPECT_EQ(StatusOf(Get("/api/v1/orders/" + std::to_string(Id(r)), ada.access_token)), "paid");
   EXPECT_EQ(StockOf(v).on_hand, 3);
   EXPECT_EQ(StockOf(v).reserved, 0);
   EXPECT_EQ(MailsOf("orders_receipt").size(), 1u);
@@ -415,20 +406,9 @@ TEST_F(OrdersFlow, APaymentEventDeliveredTwiceMarksThePaymentOnce) {
   auto r = PlaceOrder(ada, "twice", OrderBody());
   ASSERT_EQ(r.status, 201) << r.response.body;
   const auto order_id = Id(r);
-  const auto payment_id = r.obj().at("payment").as_object().at("id").as_int64();
-  auto record = db().Read([&](db::Tx& tx) { return payments_->Get(tx, payment_id); });
-  ASSERT_TRUE(record) << record.error().message;
 
   // The webhook of the same success arrives after the API answer, with its own event id.
-  payments::PaymentEvent webhook;
-  webhook.id = "evt_webhook_twice";
-  webhook.type = "payment_intent.succeeded";
-  webhook.payment_id = payment_id;
-  webhook.intent_id = record->intent_id;
-  webhook.amount = record->amount;
-  webhook.currency = record->currency;
-  webhook.metadata = {{"order_id", std::to_string(order_id)}, {"payment_id", std::to_string(payment_id)}};
-  webhook.created = clock_.NowSeconds();
+  auto webhook = SucceededEvent(r, "evt_webhook_twice");
   ASSERT_TRUE(payments_->HandleEvent(webhook));
   ASSERT_TRUE(payments_->HandleEvent(webhook));  // and Stripe retries it
 
@@ -529,20 +509,10 @@ TEST_F(OrdersFlow, APaymentThatSucceedsAfterTheOrderWasCancelledIsRefunded) {
   ASSERT_EQ(*expired, 1);
 
   const auto order_id = Id(pending);
-  const auto payment_id = pending.obj().at("payment").as_object().at("id").as_int64();
-  auto record = db().Read([&](db::Tx& tx) { return payments_->Get(tx, payment_id); });
-  ASSERT_TRUE(record) << record.error().message;
-  auto confirmed = payments_->provider().ConfirmIntent(record->intent_id, "late-3ds");  // at the bank's page
+  const auto payment_id = PaymentId(pending);
+  auto late = SucceededEvent(pending, "evt_late_success");
+  auto confirmed = payments_->provider().ConfirmIntent(late.intent_id, "late-3ds");  // at the bank's page
   ASSERT_TRUE(confirmed) << confirmed.error().message;
-  payments::PaymentEvent late;
-  late.id = "evt_late_success";
-  late.type = "payment_intent.succeeded";
-  late.payment_id = payment_id;
-  late.intent_id = record->intent_id;
-  late.amount = record->amount;
-  late.currency = record->currency;
-  late.metadata = {{"order_id", std::to_string(order_id)}, {"payment_id", std::to_string(payment_id)}};
-  late.created = clock_.NowSeconds();
   ASSERT_TRUE(payments_->HandleEvent(late));
   late.id = "evt_late_success_again";  // another delivery of the same fact
   ASSERT_TRUE(payments_->HandleEvent(late));
@@ -553,7 +523,7 @@ TEST_F(OrdersFlow, APaymentThatSucceedsAfterTheOrderWasCancelledIsRefunded) {
   EXPECT_EQ(StatusOf(detail), "cancelled");
   const auto& payment = detail.obj().at("payment").as_object();
   EXPECT_EQ(payment.at("status").as_string(), "succeeded");
-  EXPECT_EQ(payment.at("refunded").as_object().at("amount").as_int64(), record->amount);
+  EXPECT_EQ(payment.at("refunded").as_object().at("amount").as_int64(), late.amount);
   EXPECT_EQ(CountRows("SELECT COUNT(*) FROM payment_refunds WHERE payment_id = " + std::to_string(payment_id)), 1);
   EXPECT_EQ(StockOf(v).on_hand, 5);
   EXPECT_EQ(StockOf(v).reserved, 0);
