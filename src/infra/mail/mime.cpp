@@ -312,7 +312,8 @@ Result<std::string> FormatMailbox(std::string_view mailbox) {
     return EncodedWords(name) + " <" + address + ">";
   }
   const bool atoms_only = std::all_of(name.begin(), name.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == ' ' || std::string_view("!#$%&'*+-/=?^_`{|}~").find(c) != std::string_view::npos;
+    return std::isalnum(static_cast<unsigned char>(c)) || c == ' ' ||
+           std::string_view("!#$%&'*+-/=?^_`{|}~").find(c) != std::string_view::npos;
   });
   if (atoms_only) return name + " <" + address + ">";
   std::string quoted = "\"";
@@ -442,23 +443,26 @@ std::string QuotedPrintableEncode(std::string_view text) {
     for (std::size_t i = 0; i < line.size(); ++i) {
       const auto u = static_cast<unsigned char>(line[i]);
       const bool at_line_end = i + 1 == line.size();
-      std::string token;
       // A leading "." (SMTP end-of-data) or "From " (mbox) is encoded so no transport alters it.
-      const bool risky_start = column == 0 && (u == '.' || (u == 'F' && line.substr(i).starts_with("From ")));
-      if ((u >= 33 && u <= 126 && u != '=' && !risky_start) || ((u == ' ' || u == '\t') && !at_line_end)) {
-        token = static_cast<char>(u);
-      } else {
-        token = {'=', kHex[u >> 4], kHex[u & 0x0F]};
-      }
+      const auto risky_start = [&] { return u == '.' || (u == 'F' && line.substr(i).starts_with("From ")); };
+      char token[3] = {static_cast<char>(u)};
+      std::size_t length = 1;
+      const auto encode = [&] {
+        token[0] = '=';
+        token[1] = kHex[u >> 4];
+        token[2] = kHex[u & 0x0F];
+        length = 3;
+      };
+      const bool plain = (u >= 33 && u <= 126 && u != '=') || ((u == ' ' || u == '\t') && !at_line_end);
+      if (!plain || (column == 0 && risky_start())) encode();
       // Keep room for the soft break "=": at most 75 characters plus "=" per physical line.
-      if (column + token.size() > kQpLineLimit - 1 && !(at_line_end && column + token.size() <= kQpLineLimit)) {
+      if (column + length > kQpLineLimit - 1 && !(at_line_end && column + length <= kQpLineLimit)) {
         out += "=\r\n";
         column = 0;
-        if (token == ".") token = "=2E";
-        if (token == "F" && line.substr(i).starts_with("From ")) token = "=46";
+        if (length == 1 && risky_start()) encode();
       }
-      out += token;
-      column += token.size();
+      out.append(token, length);
+      column += length;
     }
     if (last) break;
     out += kCrlf;
@@ -519,8 +523,8 @@ std::optional<std::string> Base64Decode(std::string_view data) {
   std::string out(data.size() / 4 * 3 + 3, '\0');
   std::size_t length = 0;
   const char* end = nullptr;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), data.data(), data.size(),
-                        " \t\r\n", &length, &end, sodium_base64_VARIANT_ORIGINAL) != 0) {
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), data.data(), data.size(), " \t\r\n",
+                        &length, &end, sodium_base64_VARIANT_ORIGINAL) != 0) {
     return std::nullopt;
   }
   // Trailing whitespace after the final quantum is fine; anything else is not base64.
