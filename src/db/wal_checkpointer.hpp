@@ -8,7 +8,7 @@
 // pool report the log's size after each commit (sqlite3_wal_hook, which also turns their automatic
 // checkpoint off) and, past the threshold, wake this thread, which runs a PASSIVE checkpoint on a
 // connection of its own: it never blocks writers or readers and does the copying and syncing. A
-// RESTART checkpoint follows once the log holds 4x the threshold, under the writer mutex, to let
+// RESTART checkpoint follows once the log holds 8x the threshold, under the writer mutex, to let
 // the next writer start the log over (see Checkpoint() for why a passive one alone lets the log grow
 // without bound).
 
@@ -35,7 +35,6 @@ class WalCheckpointer {
   /// Makes `connection` (a sqlite3*) report its commits here instead of checkpointing by itself.
   void Attach(void* connection);
 
-
  private:
   WalCheckpointer(void* connection, std::mutex& writer_mutex, int threshold_pages);
   static int OnCommit(void* self, void* connection, const char* database, int frames);
@@ -48,6 +47,7 @@ class WalCheckpointer {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool due_ = false;
+  bool restart_due_ = false;  ///< the log reached the restart size: no pause before the next checkpoint
   bool stop_ = false;
   std::thread thread_;
 };

@@ -904,7 +904,7 @@ TEST(WalCheckpointer, TheLogIsStartedOverWhileReadersKeepReading) {
   for (auto& t : readers) t.join();
   EXPECT_EQ(CountItems(*db), 24000);
   // Without the restarts the log keeps every frame (about 170 MB, and it is never started over).
-  // How far past the 4,000 frames (16 MB) it gets before a restart depends on how often the
+  // How far past the 8,000 frames (32 MB) it gets before a restart depends on how often the
   // checkpointer thread is scheduled (25 - 95 MB here, more with the cores busy), so the size is
   // printed, not asserted.
   const std::uint32_t generations = log_generation();
