@@ -98,8 +98,11 @@ class CartApi : public AuthHarness {
     return h ? std::stoi(std::string(*h)) : -1;
   }
   static json::object London() {
-    return json::object{{"name", "Ada Lovelace"}, {"line1", "12 St James's Square"}, {"city", "London"},
-                        {"postal_code", "SW1Y 4JH"}, {"country", "GB"}};
+    return json::object{{"name", "Ada Lovelace"},
+                        {"line1", "12 St James's Square"},
+                        {"city", "London"},
+                        {"postal_code", "SW1Y 4JH"},
+                        {"country", "GB"}};
   }
 
   catalog::NoMemberships members_;
@@ -329,9 +332,9 @@ TEST_F(CartApi, ACodeThatStopsApplyingShowsWhyInsteadOfFailing) {
   const auto code = CreateDiscount(json::object{{"code", "SAVE10"}, {"kind", "percentage"}, {"value", 1000}});
   ASSERT_EQ(Add(Variant("Trail Runner", 8999, 10), 1).status, 201);
   ASSERT_EQ(Put("/api/v1/cart/discount-code", json::object{{"code", "SAVE10"}}, ada_).status, 200);
-  ASSERT_EQ(Patch("/api/v1/admin/discount-codes/" + std::to_string(code), json::object{{"active", false}}, manager_)
-                .status,
-            200);
+  ASSERT_EQ(
+      Patch("/api/v1/admin/discount-codes/" + std::to_string(code), json::object{{"active", false}}, manager_).status,
+      200);
 
   auto cart = Get("/api/v1/cart", ada_);
   ASSERT_EQ(cart.status, 200) << cart.response.body;
@@ -353,8 +356,8 @@ TEST_F(CartApi, QuoteEqualsTheHandComputedTotal) {
   ASSERT_EQ(Add(shoes[1], 1).status, 201);
   ASSERT_EQ(Put("/api/v1/cart/discount-code", json::object{{"code", "SAVE10"}}, ada_).status, 200);
 
-  json::object berlin{{"name", "Ada"},           {"line1", "Unter den Linden 1"}, {"city", "Berlin"},
-                      {"postal_code", "10117"}, {"country", "de"},                {"phone", "+4930123456"}};
+  json::object berlin{{"name", "Ada"},   {"line1", "Unter den Linden 1"}, {"city", "Berlin"}, {"postal_code", "10117"},
+                      {"country", "de"}, {"phone", "+4930123456"}};
   auto r = Quote(json::object{{"address", berlin}, {"shipping_method", "express"}, {"safe_shipping", true}}, ada_);
   ASSERT_EQ(r.status, 200) << r.response.body;
 
@@ -386,9 +389,9 @@ TEST_F(CartApi, QuoteEqualsTheHandComputedTotal) {
   // The same destination saved in the address book gives the same totals.
   auto saved = Post("/api/v1/me/addresses", berlin, ada_);
   ASSERT_EQ(saved.status, 201) << saved.response.body;
-  auto by_id = Quote(json::object{{"address_id", saved.obj().at("id")}, {"shipping_method", "express"},
-                                  {"safe_shipping", true}},
-                     ada_);
+  auto by_id =
+      Quote(json::object{{"address_id", saved.obj().at("id")}, {"shipping_method", "express"}, {"safe_shipping", true}},
+            ada_);
   ASSERT_EQ(by_id.status, 200) << by_id.response.body;
   EXPECT_EQ(by_id.obj().at("totals"), r.obj().at("totals"));
   EXPECT_EQ(by_id.obj().at("ship_to").at("line1").as_string(), "Unter den Linden 1");
@@ -414,8 +417,8 @@ TEST_F(CartApi, QuoteRejectsWhatAnOrderCouldNotHonour) {
   ASSERT_EQ(Add(shoe, 3).status, 201);
   ASSERT_EQ(Quote(options, ada_).status, 200);
 
-  auto points = Quote(json::object{{"address", London()}, {"shipping_method", "standard"}, {"loyalty_points", 50}},
-                      ada_);
+  auto points =
+      Quote(json::object{{"address", London()}, {"shipping_method", "standard"}, {"loyalty_points", 50}}, ada_);
   EXPECT_EQ(points.error_fields(), std::vector<std::string>{"loyalty_points"});  // balance 0
 
   const auto bob = Register("bob@shop.test").access_token;
@@ -478,6 +481,44 @@ TEST_F(CartApi, ACartsLastActivityFollowsItsChanges) {
   const auto item = Items(Get("/api/v1/cart", ada_)).at(0).as_object().at("id").as_int64();
   ASSERT_EQ(Delete("/api/v1/cart/items/" + std::to_string(item), ada_).status, 204);
   EXPECT_EQ(updated_at(), clock_.NowSeconds());
+}
+
+// An add prices the cart it expects to leave before it writes. When another request of the same
+// customer changes the cart in between (here a trigger stands in for it: touching the cart row, the
+// write's first statement, raises the quantity of every line), the answer is the cart the write
+// left, priced again, not the one priced beforehand.
+TEST_F(CartApi, AnAddAnswersTheCartItLeftWhenTheCartChangedUnderIt) {
+  const bool sqlite = db().dialect() == db::Dialect::kSqlite;
+  auto exec = [&](const std::string& sql) {
+    ASSERT_TRUE(db().Write([&](db::Tx& tx) -> Status {
+      tx.sql << sql;
+      return OkStatus();
+    }));
+  };
+  const auto shoe = Variant("Trail Runner", 8999, 10);
+  const auto sock = Variant("Wool Sock", 999, 10);
+  ASSERT_EQ(Add(shoe, 1).status, 201);
+  exec(sqlite ? "CREATE TRIGGER another_device AFTER UPDATE OF updated_at ON carts "
+                "BEGIN UPDATE cart_items SET quantity = quantity + 1 WHERE user_id = NEW.user_id; END"
+              : "CREATE TRIGGER another_device AFTER UPDATE ON carts FOR EACH ROW "
+                "UPDATE cart_items SET quantity = quantity + 1 WHERE user_id = NEW.user_id");
+  clock_.Advance(std::chrono::seconds(60));  // so the touch updates the row (and fires the trigger)
+  const auto added = Add(sock, 1);
+  exec("DROP TRIGGER another_device");
+  ASSERT_EQ(added.status, 201) << added.response.body;
+  ASSERT_EQ(Items(added).size(), 2u);
+  EXPECT_EQ(Items(added).at(0).at("quantity").as_int64(), 2) << "the shoe's line as the write left it";
+  EXPECT_EQ(Items(added).at(1).at("quantity").as_int64(), 1);
+  EXPECT_EQ(Amount(added, "subtotal"), 2 * 8999 + 999);
+  const auto stored = Get("/api/v1/cart", ada_);
+  EXPECT_EQ(Items(stored), Items(added));
+  EXPECT_EQ(stored.obj().at("totals"), added.obj().at("totals"));
+
+  // Without a change in between, the answer priced beforehand carries the ids the write gave.
+  const auto again = Add(sock, 2);
+  ASSERT_EQ(again.status, 201) << again.response.body;
+  EXPECT_EQ(Items(again), Items(Get("/api/v1/cart", ada_)));
+  EXPECT_EQ(Amount(again, "subtotal"), 2 * 8999 + 3 * 999);
 }
 
 TEST_F(CartApi, ReadsTakeAFixedNumberOfStatements) {

@@ -105,9 +105,9 @@ Result<std::vector<CartLine>> CartService::Lines(db::Tx& tx, const Cart& cart) {
 }
 
 Result<pricing::Totals> CartService::PriceForDisplay(db::Tx& tx, std::int64_t user_id,
-                                                    const std::vector<CartLine>& lines,
-                                                    const std::optional<std::string>& code,
-                                                    std::optional<std::string>& code_error) {
+                                                     const std::vector<CartLine>& lines,
+                                                     const std::optional<std::string>& code,
+                                                     std::optional<std::string>& code_error) {
   pricing::PricingRequest request{.user_id = user_id, .currency = pricing_.Currency()};
   request.lines = DisplayLines(lines, request.currency);
   if (request.lines.empty()) return pricing::Totals{.currency = request.currency};
@@ -140,17 +140,67 @@ Result<CartView> CartService::View(std::int64_t user_id) {
   return db_.Read([&](db::Tx& tx) { return BuildView(tx, user_id, repo_.Load(tx, user_id)); });
 }
 
-Result<CartView> CartService::AddItem(std::int64_t user_id, std::int64_t variant_id, std::int64_t quantity) {
-  // The variant is checked on a read snapshot of its own, before the write: what a cart holds is
-  // advice (stock is reserved at checkout, in the order's transaction), so SQLite's single writer is
-  // held only for the cart's own rows.
-  EMP_ASSIGN(const auto variants, db_.ReadStatement([&](db::Tx& tx) { return catalog_.VariantsForSale(tx, {variant_id}); }));
-  if (variants.empty()) return Error::NotFound("The variant does not exist.");
-  const auto& v = variants.front();
-  if (!IsPurchasable(v, clock_.NowSeconds())) return Error::Invalid("variant_id", "is not for sale");
-  if (const auto currency = pricing_.Currency(); v.currency != currency) {
-    return Error::Invalid("variant_id", "is priced in " + v.currency + ", not in the store currency " + currency);
+namespace {
+
+/// `cart` with `quantity` more of `variant_id`: added to its line, or a new line at the end.
+Cart WithAdded(Cart cart, std::int64_t variant_id, std::int64_t quantity, std::int64_t now) {
+  auto line =
+      std::find_if(cart.items.begin(), cart.items.end(), [&](const CartItem& i) { return i.variant_id == variant_id; });
+  if (line != cart.items.end()) {
+    line->quantity += quantity;
+  } else {
+    cart.items.push_back(CartItem{.variant_id = variant_id, .quantity = quantity, .added_at = now});
   }
+  return cart;
+}
+
+/// The same lines, in the same order, and the same discount code (item ids aside).
+bool SameContents(const Cart& a, const Cart& b) {
+  return a.discount_code == b.discount_code && std::equal(a.items.begin(), a.items.end(), b.items.begin(),
+                                                          b.items.end(), [](const CartItem& x, const CartItem& y) {
+                                                            return x.variant_id == y.variant_id &&
+                                                                   x.quantity == y.quantity;
+                                                          });
+}
+
+}  // namespace
+
+Result<CartView> CartService::AddItem(std::int64_t user_id, std::int64_t variant_id, std::int64_t quantity) {
+  // One read snapshot before the write checks the variant and prices the cart as the add should
+  // leave it; the write then holds SQLite's single writer only for the cart's own rows (what a cart
+  // holds is advice: stock is reserved at checkout, in the order's transaction). The write trusts
+  // nothing of the snapshot but the variant: it reads the cart again, and the priced view is
+  // answered only if the write left the very lines that were priced. If another request of the same
+  // customer changed the cart in between, or the pricing failed, the cart is priced again after the
+  // write, as it is after every other change.
+  struct Before {
+    catalog::SaleVariant variant;
+    Cart expected;                 ///< the cart the add should leave
+    std::optional<CartView> view;  ///< `expected`, priced
+  };
+  EMP_ASSIGN(auto before, db_.Read([&](db::Tx& tx) -> Result<Before> {
+    const Cart cart = repo_.Load(tx, user_id);
+    Cart expected = WithAdded(cart, variant_id, quantity, clock_.NowSeconds());
+    EMP_ASSIGN(auto lines, Lines(tx, expected));
+    const auto added =
+        std::find_if(lines.begin(), lines.end(), [&](const CartLine& l) { return l.item.variant_id == variant_id; });
+    if (!added->variant) return Error::NotFound("The variant does not exist.");
+    if (!added->for_sale) return Error::Invalid("variant_id", "is not for sale");
+    const auto& v = *added->variant;
+    if (const auto currency = pricing_.Currency(); v.currency != currency) {
+      return Error::Invalid("variant_id", "is priced in " + v.currency + ", not in the store currency " + currency);
+    }
+    Before out{.variant = v, .expected = std::move(expected)};
+    CartView view{.discount_code = cart.discount_code};
+    auto totals = PriceForDisplay(tx, user_id, lines, cart.discount_code, view.discount_code_error);
+    if (totals) {
+      view.lines = std::move(lines);
+      view.totals = std::move(totals).value();
+      out.view = std::move(view);
+    }
+    return out;
+  }));
+  const auto& v = before.variant;
   EMP_ASSIGN(Cart cart, db_.Write([&](db::Tx& tx) -> Result<Cart> {
     const auto now = clock_.NowSeconds();
     repo_.Touch(tx, user_id, now);
@@ -178,7 +228,13 @@ Result<CartView> CartService::AddItem(std::int64_t user_id, std::int64_t variant
     tx.AfterCommit([this, product_id = v.product_id] { catalog_.RecordAddToCart(product_id); });
     return cart;
   }));
-  return ViewAfterWrite(user_id, cart);
+  if (!before.view || !SameContents(cart, before.expected)) {
+    return ViewAfterWrite(user_id, cart);
+  }
+  // The lines priced before the write, with the ids and times the write gave them.
+  CartView view = std::move(*before.view);
+  for (std::size_t i = 0; i < view.lines.size(); ++i) view.lines[i].item = cart.items[i];
+  return view;
 }
 
 Result<CartView> CartService::SetQuantity(std::int64_t user_id, std::int64_t item_id, std::int64_t quantity) {
