@@ -427,6 +427,13 @@ std::string DecodeHeaderText(std::string_view value) {
   return out;
 }
 
+namespace {
+
+/// Stands for itself in quoted-printable (a space or tab only where it does not end a line).
+bool IsQpLiteral(unsigned char c) { return (c >= 33 && c <= 126 && c != '=') || c == ' ' || c == '\t'; }
+
+}  // namespace
+
 std::string QuotedPrintableEncode(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
@@ -441,6 +448,20 @@ std::string QuotedPrintableEncode(std::string_view text) {
 
     std::size_t column = 0;
     for (std::size_t i = 0; i < line.size(); ++i) {
+      if (column > 0) {
+        // A run of characters that stand for themselves, as long as it fits before a soft break is
+        // due, is copied whole. Not the line's last character (a space or tab there is encoded, and
+        // it may use the 76th column) nor its first (see risky_start): those take the path below.
+        const std::size_t end = std::min(line.size() - 1, i + (kQpLineLimit - 1 - column));
+        std::size_t j = i;
+        while (j < end && IsQpLiteral(static_cast<unsigned char>(line[j]))) ++j;
+        if (j > i) {
+          out.append(line.data() + i, j - i);
+          column += j - i;
+          i = j - 1;
+          continue;
+        }
+      }
       const auto u = static_cast<unsigned char>(line[i]);
       const bool at_line_end = i + 1 == line.size();
       // A leading "." (SMTP end-of-data) or "From " (mbox) is encoded so no transport alters it.
@@ -453,7 +474,7 @@ std::string QuotedPrintableEncode(std::string_view text) {
         token[2] = kHex[u & 0x0F];
         length = 3;
       };
-      const bool plain = (u >= 33 && u <= 126 && u != '=') || ((u == ' ' || u == '\t') && !at_line_end);
+      const bool plain = (u != ' ' && u != '\t' && IsQpLiteral(u)) || ((u == ' ' || u == '\t') && !at_line_end);
       if (!plain || (column == 0 && risky_start())) encode();
       // Keep room for the soft break "=": at most 75 characters plus "=" per physical line.
       if (column + length > kQpLineLimit - 1 && !(at_line_end && column + length <= kQpLineLimit)) {
