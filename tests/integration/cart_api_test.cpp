@@ -489,22 +489,16 @@ TEST_F(CartApi, ACartsLastActivityFollowsItsChanges) {
 // left, priced again, not the one priced beforehand.
 TEST_F(CartApi, AnAddAnswersTheCartItLeftWhenTheCartChangedUnderIt) {
   const bool sqlite = db().dialect() == db::Dialect::kSqlite;
-  auto exec = [&](const std::string& sql) {
-    ASSERT_TRUE(db().Write([&](db::Tx& tx) -> Status {
-      tx.sql << sql;
-      return OkStatus();
-    }));
-  };
   const auto shoe = Variant("Trail Runner", 8999, 10);
   const auto sock = Variant("Wool Sock", 999, 10);
   ASSERT_EQ(Add(shoe, 1).status, 201);
-  exec(sqlite ? "CREATE TRIGGER another_device AFTER UPDATE OF updated_at ON carts "
-                "BEGIN UPDATE cart_items SET quantity = quantity + 1 WHERE user_id = NEW.user_id; END"
-              : "CREATE TRIGGER another_device AFTER UPDATE ON carts FOR EACH ROW "
-                "UPDATE cart_items SET quantity = quantity + 1 WHERE user_id = NEW.user_id");
+  ExecSql(sqlite ? "CREATE TRIGGER another_device AFTER UPDATE OF updated_at ON carts "
+                   "BEGIN UPDATE cart_items SET quantity = quantity + 1 WHERE user_id = NEW.user_id; END"
+                 : "CREATE TRIGGER another_device AFTER UPDATE ON carts FOR EACH ROW "
+                   "UPDATE cart_items SET quantity = quantity + 1 WHERE user_id = NEW.user_id");
   clock_.Advance(std::chrono::seconds(60));  // so the touch updates the row (and fires the trigger)
   const auto added = Add(sock, 1);
-  exec("DROP TRIGGER another_device");
+  ExecSql("DROP TRIGGER another_device");
   ASSERT_EQ(added.status, 201) << added.response.body;
   ASSERT_EQ(Items(added).size(), 2u);
   EXPECT_EQ(Items(added).at(0).at("quantity").as_int64(), 2) << "the shoe's line as the write left it";

@@ -136,8 +136,8 @@ TEST_F(OrdersFlow, AnOrderWithNothingToChargeIsPaidWithoutTheProcessor) {
   auto method = Put("/api/v1/admin/shipping/methods/standard",
                     json::object{{"rate", json::object{{"amount", 0}, {"currency", "USD"}}}}, manager.access_token);
   ASSERT_EQ(method.status, 200) << method.response.body;
-  auto code = Post("/api/v1/admin/discount-codes", json::object{{"code", "ALLFREE"}, {"kind", "percentage"}, {"value", 10000}},
-                   manager.access_token);
+  auto code = Post("/api/v1/admin/discount-codes",
+                   json::object{{"code", "ALLFREE"}, {"kind", "percentage"}, {"value", 10000}}, manager.access_token);
   ASSERT_EQ(code.status, 201) << code.response.body;
   auto ada = Customer(1);
   AddToCart(ada, v, 2);
@@ -218,21 +218,15 @@ TEST_F(OrdersWithTheProcessorDown, TheOrderWaitsWithItsStockReservedAndTheAnswer
 // "still being processed" to every retry for a day. The processor's event settles it later, once.
 TEST_F(OrdersFlow, ASettlementThatFailsStillCompletesTheKeyWithTheOrderAsStored) {
   const bool sqlite = db().dialect() == db::Dialect::kSqlite;
-  auto exec = [&](const std::string& sql) {
-    ASSERT_TRUE(db().Write([&](db::Tx& tx) -> Status {
-      tx.sql << sql;
-      return OkStatus();
-    }));
-  };
-  exec(sqlite ? "CREATE TRIGGER settlement_fails BEFORE UPDATE OF status ON orders WHEN NEW.status = 'paid' "
-                "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
-              : "CREATE TRIGGER settlement_fails BEFORE UPDATE ON orders FOR EACH ROW BEGIN IF NEW.status = 'paid' "
-                "THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected failure'; END IF; END");
+  ExecSql(sqlite ? "CREATE TRIGGER settlement_fails BEFORE UPDATE OF status ON orders WHEN NEW.status = 'paid' "
+                   "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
+                 : "CREATE TRIGGER settlement_fails BEFORE UPDATE ON orders FOR EACH ROW BEGIN IF NEW.status = 'paid' "
+                   "THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected failure'; END IF; END");
   const auto v = Variant("HP-SETTLE", 5);
   auto ada = Customer(1);
   AddToCart(ada, v, 2);
   auto r = PlaceOrder(ada, "settlement-fails", OrderBody());
-  exec("DROP TRIGGER settlement_fails");
+  ExecSql("DROP TRIGGER settlement_fails");
   ASSERT_EQ(r.status, 201) << r.response.body;
   EXPECT_EQ(StatusOf(r), "pending_payment");
   EXPECT_EQ(PaymentStatus(r), "created");
@@ -489,8 +483,7 @@ TEST_F(OrdersFlow, ExpiredReservationsAreCancelledAndReleased) {
   EXPECT_EQ(last.at("actor").as_object().at("role").as_string(), "system");
   EXPECT_EQ(last.at("note").as_string(), "reservation expired");
   // Confirming the expired payment is refused: the order is no longer waiting for it.
-  EXPECT_EQ(Post("/api/v1/orders/" + std::to_string(Id(pending)) + "/payment/confirm", json::object{},
-                 ada.access_token)
+  EXPECT_EQ(Post("/api/v1/orders/" + std::to_string(Id(pending)) + "/payment/confirm", json::object{}, ada.access_token)
                 .status,
             409);
 }
@@ -559,8 +552,8 @@ TEST_F(OrdersFlow, StaffMoveOrdersOnlyAlongLegalTransitions) {
   EXPECT_EQ(Post(path + "/status", json::object{{"status", "processing"}}, support.access_token).status, 403);
   EXPECT_EQ(Post(path + "/status", json::object{{"status", "processing"}}, ada.access_token).status, 403);
 
-  auto moved = Post(path + "/status", json::object{{"status", "processing"}, {"note", "picking"}},
-                    manager.access_token);
+  auto moved =
+      Post(path + "/status", json::object{{"status", "processing"}, {"note", "picking"}}, manager.access_token);
   ASSERT_EQ(moved.status, 200) << moved.response.body;
   EXPECT_EQ(StatusOf(moved), "processing");
   const auto& last = moved.obj().at("timeline").as_array().back().as_object();

@@ -187,4 +187,12 @@ TestDatabase OpenTestDatabase(bool migrate, int pool_size) {
   return TestDatabase(std::move(state));
 }
 
+void DatabaseTest::ExecSql(const std::string& sql) {
+  const Status done = db().Write([&](db::Tx& tx) -> Status {
+    tx.sql << sql;
+    return OkStatus();
+  });
+  ASSERT_TRUE(done) << sql << ": " << done.error().message;
+}
+
 }  // namespace emporium::test

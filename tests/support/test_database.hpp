@@ -68,6 +68,9 @@ class DatabaseTest : public ::testing::Test {
   void SetUp() override { database_.emplace(OpenTestDatabase()); }
   void TearDown() override { database_.reset(); }
   db::Database& db() { return **database_; }
+  /// Runs a statement of the test's own in a write transaction (a trigger that injects a failure,
+  /// say); a failure fails the test.
+  void ExecSql(const std::string& sql);
 
   std::optional<TestDatabase> database_;
 };
