@@ -84,7 +84,7 @@ int WalCheckpointer::OnCommit(void* self, void* /*connection*/, const char* /*da
   return SQLITE_OK;
 }
 
-void WalCheckpointer::Checkpoint() {
+bool WalCheckpointer::Checkpoint() {
   auto* db = static_cast<sqlite3*>(connection_);
   int log_frames = 0, copied = 0;
   int rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied);
@@ -105,6 +105,7 @@ void WalCheckpointer::Checkpoint() {
     Log()->warn(R"({{"event":"wal_checkpoint_failed","code":{},"error":"{}"}})", rc,
                 core::JsonEscape(sqlite3_errmsg(db)));
   }
+  return rc != SQLITE_BUSY;
 }
 
 void WalCheckpointer::Run() {
@@ -116,12 +117,14 @@ void WalCheckpointer::Run() {
     due_ = false;
     restart_due_ = false;
     lock.unlock();
-    Checkpoint();
+    const bool done = Checkpoint();
     lock.lock();
     // Every commit reports a log past the threshold until the log is started over (and, while a long
     // read keeps part of it from being copied, after that): checkpoint at most every kPause
-    // meanwhile, not after every commit, unless the log reaches the size at which it is started over.
-    wake_.wait_for(lock, kPause, [this] { return stop_ || restart_due_; });
+    // meanwhile, not after every commit. A log that reaches the size at which it is started over
+    // ends the pause, unless a reader has just kept that from happening: trying again at once
+    // would hold the writers back for kRestartWait over and over while the read lasts.
+    wake_.wait_for(lock, kPause, [&] { return stop_ || (done && restart_due_); });
   }
 }
 

@@ -39,7 +39,8 @@ class WalCheckpointer {
   WalCheckpointer(void* connection, std::mutex& writer_mutex, int threshold_pages);
   static int OnCommit(void* self, void* connection, const char* database, int frames);
   void Run();
-  void Checkpoint();
+  /// false: a reader kept it from copying the whole log or from starting the log over.
+  bool Checkpoint();
 
   void* connection_;  // sqlite3*
   std::mutex* writer_mutex_;
