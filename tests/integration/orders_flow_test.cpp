@@ -245,6 +245,46 @@ TEST_F(OrdersFlow, ASettlementThatFailsStillCompletesTheKeyWithTheOrderAsStored)
   EXPECT_EQ(MailsOf("orders_receipt").size(), 1u);
 }
 
+// The request's process stops between the order's two transactions: the order and its key are
+// committed, the answer never is (here every write to the key's row after its claim fails, so
+// neither the settlement nor its fallback can complete it). While the first request could still be
+// running a retry is a 409; once the key is older than any request can run, a retry completes it
+// with the order as stored and answers that, and later retries replay it. One order throughout.
+TEST_F(OrdersFlow, AKeyWhoseRequestStoppedIsCompletedWithItsOrderLater) {
+  const bool sqlite = db().dialect() == db::Dialect::kSqlite;
+  ExecSql(sqlite ? "CREATE TRIGGER key_stuck BEFORE UPDATE ON idempotency_keys "
+                   "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
+                 : "CREATE TRIGGER key_stuck BEFORE UPDATE ON idempotency_keys FOR EACH ROW "
+                   "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected failure'");
+  const auto v = Variant("HP-STOPPED", 5);
+  auto ada = Customer(1);
+  AddToCart(ada, v, 2);
+  const auto first = PlaceOrder(ada, "stopped-request", OrderBody());
+  ExecSql("DROP TRIGGER key_stuck");
+  EXPECT_GE(first.status, 500) << first.response.body;
+  ASSERT_EQ(CountRows("SELECT COUNT(*) FROM orders"), 1);
+  ASSERT_EQ(CountRows("SELECT COUNT(*) FROM idempotency_keys WHERE status_code IS NULL"), 1);
+
+  EXPECT_EQ(PlaceOrder(ada, "stopped-request", OrderBody()).status, 409) << "the first request may still be running";
+  clock_.Advance(std::chrono::minutes(9));
+  EXPECT_EQ(PlaceOrder(ada, "stopped-request", OrderBody()).status, 409);
+
+  clock_.Advance(std::chrono::minutes(2));
+  const auto late = PlaceOrder(ada, "stopped-request", OrderBody());
+  ASSERT_EQ(late.status, 201) << late.response.body;
+  EXPECT_EQ(StatusOf(late), "pending_payment");
+  EXPECT_EQ(StockOf(v).reserved, 2);
+  const auto again = PlaceOrder(ada, "stopped-request", OrderBody());
+  EXPECT_EQ(again.status, 201);
+  EXPECT_EQ(again.response.body, late.response.body);
+  EXPECT_EQ(CountRows("SELECT COUNT(*) FROM orders"), 1);
+
+  // The same key with another body is still refused, however old the key.
+  auto other_body = OrderBody();
+  other_body["shipping_method"] = "express";
+  EXPECT_EQ(PlaceOrder(ada, "stopped-request", other_body).status, 422);
+}
+
 TEST_F(OrdersFlow, ReplaysTheFirstAnswerForTheSameKeyAndBody) {
   const auto v = Variant("HP-5", 5);
   auto ada = Customer(1);

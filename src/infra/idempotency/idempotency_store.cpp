@@ -4,6 +4,7 @@
 
 #include "core/crypto.hpp"
 #include "db/binds.hpp"
+#include "db/rows.hpp"
 
 namespace emporium::infra {
 
@@ -13,8 +14,11 @@ constexpr const char* kFind =
     "SELECT request_hash, status_code, response_body, created_at FROM idempotency_keys "
     "WHERE scope = :scope AND user_id = :user_id AND idem_key = :idem_key";
 constexpr const char* kInsert =
-    "INSERT INTO idempotency_keys (scope, user_id, idem_key, request_hash, created_at) "
-    "VALUES (:scope, :user_id, :idem_key, :request_hash, :created_at)";
+    "INSERT INTO idempotency_keys (scope, user_id, idem_key, request_hash, resource, created_at) "
+    "VALUES (:scope, :user_id, :idem_key, :request_hash, :resource, :created_at)";
+constexpr const char* kFindUnfinished =
+    "SELECT resource FROM idempotency_keys WHERE scope = :scope AND user_id = :user_id AND idem_key = :idem_key "
+    "AND request_hash = :request_hash AND status_code IS NULL AND resource IS NOT NULL AND created_at < :before";
 constexpr const char* kDelete =
     "DELETE FROM idempotency_keys WHERE scope = :scope AND user_id = :user_id AND idem_key = :idem_key";
 constexpr const char* kComplete =
@@ -90,8 +94,10 @@ namespace {
 /// (SQLite and MariaDB keep the transaction), so the caller can read what is stored.
 bool TryInsert(db::Tx& tx, const IdempotencyKey& key, std::int64_t now) {
   try {
-    db::Exec(tx, kInsert,
-             std::move(db::Binds().Str(key.scope).Int(key.user_id).Str(key.key).Str(key.request_hash).Int(now)));
+    db::Binds binds;
+    binds.Str(key.scope).Int(key.user_id).Str(key.key).Str(key.request_hash);
+    binds.OptStr(key.resource.empty() ? std::nullopt : std::optional<std::string>(key.resource)).Int(now);
+    db::Exec(tx, kInsert, std::move(binds));
     return true;
   } catch (const std::exception& e) {
     if (!db::IsUniqueViolation(e)) throw;
@@ -111,7 +117,8 @@ Result<std::optional<StoredResponse>> IdempotencyStore::Begin(db::Tx& tx, const 
   if (row && row->created_at >= now - ttl_.count()) return Judge(*row, key);
   // Expired (or purged meanwhile): the key is free again.
   tx.sql << kDelete, soci::use(key.scope, "scope"), soci::use(key.user_id, "user_id"), soci::use(key.key, "idem_key");
-  if (!TryInsert(tx, key, now)) return Error::Conflict("A request with this Idempotency-Key is still being processed; retry shortly.");
+  if (!TryInsert(tx, key, now))
+    return Error::Conflict("A request with this Idempotency-Key is still being processed; retry shortly.");
   return std::optional<StoredResponse>();
 }
 
@@ -126,6 +133,15 @@ Status IdempotencyStore::Complete(db::Tx& tx, const IdempotencyKey& key, int sta
       soci::use(key.key, "idem_key"), soci::use(key.request_hash, "request_hash"), soci::use(status, "status_code"),
       soci::use(body, "body"), soci::use(now, "now"), soci::use(now, "now2");
   return OkStatus();
+}
+
+std::optional<std::string> IdempotencyStore::Abandoned(db::Tx& tx, const IdempotencyKey& key,
+                                                       std::chrono::seconds after) {
+  std::optional<std::string> resource;
+  db::Binds binds;
+  binds.Str(key.scope).Int(key.user_id).Str(key.key).Str(key.request_hash).Int(clock_.NowSeconds() - after.count());
+  db::Rows(tx, kFindUnfinished, std::move(binds), [&](const db::Row& r) { resource = db::RowStr(r, 0); });
+  return resource;
 }
 
 Status IdempotencyStore::Release(db::Tx& tx, const IdempotencyKey& key) {

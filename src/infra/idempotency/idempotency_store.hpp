@@ -34,6 +34,9 @@ struct IdempotencyKey {
   std::int64_t user_id = 0;  ///< whose key it is (0 for none)
   std::string key;           ///< the Idempotency-Key header: 1–255 printable ASCII characters
   std::string request_hash;  ///< RequestHash of what was asked
+  /// What the request creates, named before its work begins (an order's number); optional. Stored
+  /// with the key so that Abandoned can name it if the request never answers.
+  std::string resource;
 };
 
 struct StoredResponse {
@@ -60,6 +63,11 @@ class IdempotencyStore {
   /// Records the final response for the key (the caller's transaction, usually the one that records
   /// the outcome). A key that was never begun is inserted.
   Status Complete(db::Tx& tx, const IdempotencyKey& key, int status, const std::string& body);
+  /// The `resource` of a key begun more than `after` ago, for the same request, that its request
+  /// never completed: its process stopped between the work's transactions, so Begin would answer
+  /// 409 until the key expires. The caller may complete it (Complete) with that resource as stored.
+  /// nullopt for any other key, including one whose request may still be running.
+  std::optional<std::string> Abandoned(db::Tx& tx, const IdempotencyKey& key, std::chrono::seconds after);
   /// Gives up a begun key whose outcome is unknown (e.g. the processor could not be reached), so a
   /// retry with the same key runs again instead of replaying an error; the work it guards must be
   /// safe to resend (the processor call carries its own idempotency key). A completed key stays.

@@ -51,9 +51,9 @@ constexpr const char* kExpired =
 
 using db::Binds;
 using db::Exec;
-using db::Rows;
 using db::RowOptDouble;
 using db::RowOptStr;
+using db::Rows;
 
 Order ToOrder(const db::Row& r) {
   Order o;
@@ -162,8 +162,7 @@ void OrdersRepository::InsertEvent(db::Tx& tx, const OrderEvent& e) const {
                      .Int(e.created_at)));
 }
 
-bool OrdersRepository::SetCourier(db::Tx& tx, std::int64_t order_id, std::int64_t courier_id,
-                                  std::int64_t now) const {
+bool OrdersRepository::SetCourier(db::Tx& tx, std::int64_t order_id, std::int64_t courier_id, std::int64_t now) const {
   return Exec(tx, kSetCourier, std::move(Binds().Int(courier_id).Int(now).Int(order_id))) > 0;
 }
 
@@ -241,6 +240,14 @@ std::vector<std::int64_t> OrdersRepository::ExpiredReservations(db::Tx& tx, std:
   Rows(tx, kExpired, std::move(Binds().Int(now).Int(limit)),
        [&](const db::Row& r) { ids.push_back(db::RowInt(r, 0)); });
   return ids;
+}
+
+std::optional<std::int64_t> OrdersRepository::IdByNumber(db::Tx& tx, const std::string& number,
+                                                         std::int64_t user_id) const {
+  std::optional<std::int64_t> id;
+  db::Rows(tx, "SELECT id FROM orders WHERE number = :number AND user_id = :user_id",
+           std::move(db::Binds().Str(number).Int(user_id)), [&](const db::Row& r) { id = db::RowInt(r, 0); });
+  return id;
 }
 
 }  // namespace emporium::orders

@@ -25,6 +25,8 @@ struct OrderFilter {
 
 class OrdersRepository {
  public:
+  /// The id of `user_id`'s order numbered `number`; nullopt if there is none.
+  std::optional<std::int64_t> IdByNumber(db::Tx& tx, const std::string& number, std::int64_t user_id) const;
   /// Inserts the order row (number, tracking number and totals as given) and returns its id.
   std::int64_t InsertOrder(db::Tx& tx, const Order& order) const;
   /// All lines of one order in ONE multi-row INSERT; sets each line's id.

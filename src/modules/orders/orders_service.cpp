@@ -35,7 +35,9 @@ std::string RandomCode(std::size_t n) {
 
 /// "EMP-2027-7K4Q2M8W": the year and a random part, so the number neither needs the row id (one
 /// statement fewer) nor reveals how many orders the shop takes.
-std::string NewOrderNumber(std::int64_t now) { return "EMP-" + core::FormatRfc3339(now).substr(0, 4) + "-" + RandomCode(8); }
+std::string NewOrderNumber(std::int64_t now) {
+  return "EMP-" + core::FormatRfc3339(now).substr(0, 4) + "-" + RandomCode(8);
+}
 std::string NewTrackingNumber() { return "EMP" + RandomCode(10); }
 
 std::string ActorRole(const catalog::Actor& actor) {
@@ -102,10 +104,9 @@ Error MovedConcurrently() {
 }  // namespace
 
 OrdersService::OrdersService(db::Database& db, const core::Config& config, const core::Clock& clock,
-                             catalog::CatalogModule& catalog, cart::CartModule& cart,
-                             pricing::PricingModule& pricing, payments::PaymentsModule& payments,
-                             auth::AuthModule& auth, audit::AuditLog& audit, notifications::Notifier& notifier,
-                             infra::EventBus* events)
+                             catalog::CatalogModule& catalog, cart::CartModule& cart, pricing::PricingModule& pricing,
+                             payments::PaymentsModule& payments, auth::AuthModule& auth, audit::AuditLog& audit,
+                             notifications::Notifier& notifier, infra::EventBus* events)
     : db_(db),
       config_(config),
       clock_(clock),
@@ -136,18 +137,25 @@ OrdersService::OrdersService(db::Database& db, const core::Config& config, const
 // waits for them or the processor) that the order was placed.
 
 Result<PlacedOrder> OrdersService::PlaceOrder(const PlaceOrderInput& in) {
-  const infra::IdempotencyKey key{"orders.create", in.user_id, in.idempotency_key, in.request_hash};
+  // The order's number is chosen before its key is claimed and stored with the key, so that a key
+  // whose request never answered can be completed with the order later (AnswerAbandoned).
+  const infra::IdempotencyKey key{"orders.create", in.user_id, in.idempotency_key, in.request_hash,
+                                  NewOrderNumber(clock_.NowSeconds())};
   Order placed;
   OrderEvent placed_event;
   std::optional<payments::PaymentToCharge> payment;
-  EMP_ASSIGN(auto replay, db_.Write([&](db::Tx& tx) -> Result<std::optional<PlacedOrder>> {
+  auto begun = db_.Write([&](db::Tx& tx) -> Result<std::optional<PlacedOrder>> {
     EMP_ASSIGN(auto stored, idempotency_.Begin(tx, key));
     if (stored) return stored;
     std::vector<OrderEvent> journal;
-    EMP_ASSIGN(placed, PlaceInTransaction(tx, in, payment, journal));
+    EMP_ASSIGN(placed, PlaceInTransaction(tx, in, key.resource, payment, journal));
     placed_event = journal.front();
     return std::optional<PlacedOrder>();
-  }));
+  });
+  if (!begun && begun.error().code == ErrorCode::kConflict) {
+    if (auto recovered = AnswerAbandoned(key)) return *std::move(recovered);
+  }
+  EMP_ASSIGN(auto replay, std::move(begun));
   if (replay) return *replay;
   if (!payment) return AnswerAsStored(key, placed.id);
 
@@ -165,8 +173,8 @@ Result<PlacedOrder> OrdersService::PlaceOrder(const PlaceOrderInput& in) {
       EMP_ASSIGN(moved, Settle(tx, order, *outcome, &journal));
     } else if (outcome.error().code != ErrorCode::kUnavailable) {
       // The processor refused the request itself (not a decline): nothing was charged.
-      EMP_ASSIGN(moved, CancelUnpaid(tx, order, catalog::Actor::System(), "payment could not be made",
-                                     Notify::kStatus, &journal));
+      EMP_ASSIGN(moved, CancelUnpaid(tx, order, catalog::Actor::System(), "payment could not be made", Notify::kStatus,
+                                     &journal));
       if (moved) order.status = OrderStatus::kCancelled;
     }
     OrderDetail detail{.order = std::move(order), .payment = PaymentFromOutcome(payment_id, outcome)};
@@ -201,6 +209,27 @@ Result<PlacedOrder> OrdersService::PlaceOrder(const PlaceOrderInput& in) {
   return stored;
 }
 
+// A request whose process stopped between the order's two transactions (after the order and its
+// key were committed, before the answer was) leaves the key "in progress": every retry would be a
+// 409 until the key expires a day later. Once the key is older than any request can run (the
+// processor's three attempts of 20 s each, twice over, and more), a retry completes it with the
+// order as stored, pending or settled since by the processor's event or the reservation sweeper,
+// and answers that; the key then replays it.
+constexpr std::chrono::minutes kAbandonedAfter{10};
+
+std::optional<PlacedOrder> OrdersService::AnswerAbandoned(const infra::IdempotencyKey& key) {
+  auto order_id = db_.Read([&](db::Tx& tx) -> Result<std::optional<std::int64_t>> {
+    const auto number = idempotency_.Abandoned(tx, key, kAbandonedAfter);
+    if (!number) return std::optional<std::int64_t>();
+    return repo_.IdByNumber(tx, *number, key.user_id);
+  });
+  if (!order_id || !*order_id) return std::nullopt;
+  Log()->warn(R"({{"msg":"idempotency key completed after its request stopped","order_id":{}}})", **order_id);
+  auto answer = AnswerAsStored(key, **order_id);
+  if (!answer) return std::nullopt;
+  return std::move(answer).value();
+}
+
 Result<PlacedOrder> OrdersService::AnswerAsStored(const infra::IdempotencyKey& key, std::int64_t order_id) {
   return db_.Write([&](db::Tx& tx) -> Result<PlacedOrder> {
     EMP_ASSIGN(auto detail, LoadDetail(tx, order_id, std::nullopt));
@@ -210,14 +239,14 @@ Result<PlacedOrder> OrdersService::AnswerAsStored(const infra::IdempotencyKey& k
   });
 }
 
-Result<Order> OrdersService::PlaceInTransaction(db::Tx& tx, const PlaceOrderInput& in,
+Result<Order> OrdersService::PlaceInTransaction(db::Tx& tx, const PlaceOrderInput& in, const std::string& number,
                                                 std::optional<payments::PaymentToCharge>& payment,
                                                 std::vector<OrderEvent>& journal) {
   EMP_ASSIGN(auto quote, cart_.Checkout(tx, in.user_id, in.options));
   const auto now = clock_.NowSeconds();
   const auto& t = quote.totals;
   Order order;
-  order.number = NewOrderNumber(now);
+  order.number = number;
   order.user_id = in.user_id;
   order.status = OrderStatus::kPendingPayment;
   order.currency = t.currency;
@@ -271,7 +300,7 @@ Result<Order> OrdersService::PlaceInTransaction(db::Tx& tx, const PlaceOrderInpu
 }
 
 std::optional<PaymentView> OrdersService::PaymentFromOutcome(std::int64_t payment_id,
-                                                            const Result<payments::PaymentOutcome>& outcome) {
+                                                             const Result<payments::PaymentOutcome>& outcome) {
   PaymentView p;
   p.id = payment_id;
   p.provider = std::string(payments_.provider().Name());
@@ -280,11 +309,21 @@ std::optional<PaymentView> OrdersService::PaymentFromOutcome(std::int64_t paymen
     return p;
   }
   switch (outcome->status) {
-    case payments::IntentStatus::kSucceeded: p.status = "succeeded"; break;
-    case payments::IntentStatus::kRequiresAction: p.status = "requires_action"; break;
-    case payments::IntentStatus::kProcessing: p.status = "processing"; break;
-    case payments::IntentStatus::kDeclined: p.status = "failed"; break;
-    case payments::IntentStatus::kCanceled: p.status = "canceled"; break;
+    case payments::IntentStatus::kSucceeded:
+      p.status = "succeeded";
+      break;
+    case payments::IntentStatus::kRequiresAction:
+      p.status = "requires_action";
+      break;
+    case payments::IntentStatus::kProcessing:
+      p.status = "processing";
+      break;
+    case payments::IntentStatus::kDeclined:
+      p.status = "failed";
+      break;
+    case payments::IntentStatus::kCanceled:
+      p.status = "canceled";
+      break;
   }
   p.client_secret = outcome->client_secret;
   p.failure_message = outcome->failure_message;
@@ -293,8 +332,8 @@ std::optional<PaymentView> OrdersService::PaymentFromOutcome(std::int64_t paymen
 
 PlacedOrder OrdersService::Answer(const OrderDetail& detail, const Result<payments::PaymentOutcome>& outcome,
                                   const PlaceOrderInput& in) {
-  if (outcome && (outcome->status == payments::IntentStatus::kDeclined ||
-                  outcome->status == payments::IntentStatus::kCanceled)) {
+  if (outcome &&
+      (outcome->status == payments::IntentStatus::kDeclined || outcome->status == payments::IntentStatus::kCanceled)) {
     Error e{ErrorCode::kPaymentDeclined,
             outcome->failure_message.empty() ? "The payment was declined." : outcome->failure_message};
     auto problem = http::Response::Problem(e, in.instance, in.request_id);
@@ -393,12 +432,9 @@ Result<bool> OrdersService::CancelUnpaid(db::Tx& tx, const Order& order, const c
   EMP_TRY(catalog_.ReleaseStock(tx, StockLines(order)));
   EMP_TRY(pricing_.ReleaseOrder(tx, order.user_id, order.id));
   if (notify == Notify::kPaymentFailed && events_) {
-    json::object admin{{"type", "payment.failed"},
-                       {"order_id", order.id},
-                       {"number", order.number},
-                       {"user_id", order.user_id},
-                       {"reason", note},
-                       {"total", catalog::MoneyJson(order.total, order.currency)}};
+    json::object admin{{"type", "payment.failed"}, {"order_id", order.id},
+                       {"number", order.number},   {"user_id", order.user_id},
+                       {"reason", note},           {"total", catalog::MoneyJson(order.total, order.currency)}};
     tx.AfterCommit([events = events_, admin = std::move(admin)] { events->Publish("admin.event", admin); });
   }
   return true;
@@ -526,8 +562,8 @@ Result<Order> OrdersService::Get(db::Tx& tx, std::int64_t order_id) {
   return std::move(*order);
 }
 
-Result<Order> OrdersService::Transition(db::Tx& tx, std::int64_t order_id, OrderStatus to,
-                                        const catalog::Actor& actor, const std::string& note) {
+Result<Order> OrdersService::Transition(db::Tx& tx, std::int64_t order_id, OrderStatus to, const catalog::Actor& actor,
+                                        const std::string& note) {
   EMP_ASSIGN(auto order, Get(tx, order_id));
   if (!IsLegalTransition(order.status, to)) return IllegalTransition(order.status, to);
   EMP_ASSIGN(const bool moved, Move(tx, order, to, actor, note));
@@ -644,12 +680,13 @@ Result<OrderDetail> OrdersService::Cancel(std::int64_t order_id, std::optional<s
 }
 
 Status OrdersService::RefundCancelled(const Order& order, const catalog::Actor& actor) {
-  EMP_ASSIGN(auto payment, db_.Read([&](db::Tx& tx) { return Result<std::optional<PaymentView>>(PaymentOf(tx, order.id)); }));
+  EMP_ASSIGN(auto payment,
+             db_.Read([&](db::Tx& tx) { return Result<std::optional<PaymentView>>(PaymentOf(tx, order.id)); }));
   if (!payment || payment->status != "succeeded" || payment->refunded >= payment->amount) return OkStatus();
   const auto amount = payment->amount - payment->refunded;
   // The key is derived from the order, so a repeated cancel can never refund twice.
-  EMP_ASSIGN(auto refund, payments_.Refund(payment->id, amount, "order cancelled",
-                                           "order-cancel-" + std::to_string(order.id)));
+  EMP_ASSIGN(auto refund,
+             payments_.Refund(payment->id, amount, "order cancelled", "order-cancel-" + std::to_string(order.id)));
   return db_.Write([&](db::Tx& tx) -> Status {
     EMP_TRY(pricing_.ReverseForRefund(tx, order.user_id, order.id, refund.id, kFullRefundBp));
     RecordEvent(tx, order.id, OrderStatus::kCancelled, OrderStatus::kCancelled, actor,
@@ -667,10 +704,14 @@ Result<OrderDetail> OrdersService::AdminSetStatus(std::int64_t order_id, OrderSt
     EMP_ASSIGN(auto from, db_.Write([&](db::Tx& tx) -> Result<OrderStatus> {
       EMP_ASSIGN(auto order, Get(tx, order_id));
       if (!IsLegalTransition(order.status, to)) return IllegalTransition(order.status, to);
-      audit::AuditEntry e{.actor_id = actor.user_id, .actor_role = actor.role, .action = "order.status",
-                          .resource_type = "order", .resource_id = order_id,
+      audit::AuditEntry e{.actor_id = actor.user_id,
+                          .actor_role = actor.role,
+                          .action = "order.status",
+                          .resource_type = "order",
+                          .resource_id = order_id,
                           .details = {{"from", StatusName(order.status)}, {"to", StatusName(to)}, {"note", note}},
-                          .ip = actor.ip, .request_id = actor.request_id};
+                          .ip = actor.ip,
+                          .request_id = actor.request_id};
       EMP_TRY(audit_.Record(tx, e));
       return order.status;
     }));
@@ -688,10 +729,14 @@ Result<OrderDetail> OrdersService::AdminSetStatus(std::int64_t order_id, OrderSt
       if (!moved) return MovedConcurrently();
     }
     if (to != OrderStatus::kCancelled) {
-      audit::AuditEntry e{.actor_id = actor.user_id, .actor_role = actor.role, .action = "order.status",
-                          .resource_type = "order", .resource_id = order_id,
+      audit::AuditEntry e{.actor_id = actor.user_id,
+                          .actor_role = actor.role,
+                          .action = "order.status",
+                          .resource_type = "order",
+                          .resource_id = order_id,
                           .details = {{"from", StatusName(order.status)}, {"to", StatusName(to)}, {"note", note}},
-                          .ip = actor.ip, .request_id = actor.request_id};
+                          .ip = actor.ip,
+                          .request_id = actor.request_id};
       EMP_TRY(audit_.Record(tx, e));
     }
     return LoadDetail(tx, order_id, std::nullopt);

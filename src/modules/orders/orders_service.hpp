@@ -32,7 +32,7 @@ namespace emporium::orders {
 /// right after charging).
 struct PaymentView {
   std::int64_t id = 0;
-  std::string status;         ///< created | requires_action | processing | succeeded | failed | canceled
+  std::string status;  ///< created | requires_action | processing | succeeded | failed | canceled
   std::string provider;
   std::int64_t amount = 0;
   std::int64_t refunded = 0;
@@ -55,11 +55,11 @@ struct OrderPage {
 
 struct PlaceOrderInput {
   std::int64_t user_id = 0;
-  std::string idempotency_key;   ///< validated by the caller
-  std::string request_hash;      ///< infra::RequestHash of the request
+  std::string idempotency_key;  ///< validated by the caller
+  std::string request_hash;     ///< infra::RequestHash of the request
   cart::CheckoutOptions options;
-  std::string payment_method;    ///< "pm_...", a saved card id, or empty for the default card
-  std::string instance;          ///< request path, for problem bodies
+  std::string payment_method;  ///< "pm_...", a saved card id, or empty for the default card
+  std::string instance;        ///< request path, for problem bodies
   std::string request_id;
 };
 
@@ -68,10 +68,10 @@ using PlacedOrder = infra::StoredResponse;
 
 class OrdersService {
  public:
-  OrdersService(db::Database& db, const core::Config& config, const core::Clock& clock,
-                catalog::CatalogModule& catalog, cart::CartModule& cart, pricing::PricingModule& pricing,
-                payments::PaymentsModule& payments, auth::AuthModule& auth, audit::AuditLog& audit,
-                notifications::Notifier& notifier, infra::EventBus* events);
+  OrdersService(db::Database& db, const core::Config& config, const core::Clock& clock, catalog::CatalogModule& catalog,
+                cart::CartModule& cart, pricing::PricingModule& pricing, payments::PaymentsModule& payments,
+                auth::AuthModule& auth, audit::AuditLog& audit, notifications::Notifier& notifier,
+                infra::EventBus* events);
 
   /// POST /orders: reserve, record, charge, settle (see docs in orders_service.cpp). Errors before
   /// the charge (validation, stock, idempotency) are returned and leave nothing behind; once charged
@@ -142,9 +142,11 @@ class OrdersService {
   Result<PlacedOrder> AnswerAsStored(const infra::IdempotencyKey& key, std::int64_t order_id);
   /// The order's first transaction; `payment` is the one to charge (none when nothing is owed, the
   /// order then being paid already) and `journal` receives the timeline entries.
-  Result<Order> PlaceInTransaction(db::Tx& tx, const PlaceOrderInput& in,
-                                   std::optional<payments::PaymentToCharge>& payment,
-                                   std::vector<OrderEvent>& journal);
+  Result<Order> PlaceInTransaction(db::Tx& tx, const PlaceOrderInput& in, const std::string& number,
+                                   std::optional<payments::PaymentToCharge>& payment, std::vector<OrderEvent>& journal);
+  /// The answer for a key of POST /orders whose request stopped before answering (see the .cpp),
+  /// after completing the key with it; nullopt if the key is not such a key.
+  std::optional<PlacedOrder> AnswerAbandoned(const infra::IdempotencyKey& key);
   std::optional<PaymentView> PaymentFromOutcome(std::int64_t payment_id,
                                                 const Result<payments::PaymentOutcome>& outcome);
   PlacedOrder Answer(const OrderDetail& detail, const Result<payments::PaymentOutcome>& outcome,
