@@ -64,4 +64,15 @@ base=$(grep -o 'http://[0-9.:]*' "$work/serve.log" | head -1)
 token=$(curl -s "$base/api/v1/auth/login" -H 'content-type: application/json' \
   -d '{"email":"bench-admin@example.com","password":"bench-password-123"}' | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
 echo "== emporium $("$bin" --version) $(nproc) cores, database ${DATABASE_URL%%:*}, io_threads=$IO_THREADS"
-"$client" "$base" "$token" "${CUSTOMERS:-32}" "${BENCH_SECONDS:-20}"
+# The server's CPU time (user + system) per order over the run, receipts included: the host's speed
+# drifts, and this tells a slower machine from slower code. On stderr; stdout's last line stays the
+# client's JSON.
+server_cpu_ticks() { awk '{print $14 + $15}' "/proc/$(cat "$work/pid")/stat"; }
+cpu_before=$(server_cpu_ticks)
+"$client" "$base" "$token" "${CUSTOMERS:-32}" "${BENCH_SECONDS:-20}" | tee "$work/result.json"
+cpu_after=$(server_cpu_ticks)
+orders=$(grep -o '"orders":[0-9]*' "$work/result.json" | cut -d: -f2)
+if [ -n "$orders" ] && [ "$orders" -gt 0 ]; then
+  awk -v t="$((cpu_after - cpu_before))" -v hz="$(getconf CLK_TCK)" -v n="$orders" \
+    'BEGIN { printf "== server CPU per order: %.3f ms (user + system, receipts included)\n", t * 1000 / hz / n }' >&2
+fi
