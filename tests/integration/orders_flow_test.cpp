@@ -217,11 +217,7 @@ TEST_F(OrdersWithTheProcessorDown, TheOrderWaitsWithItsStockReservedAndTheAnswer
 // to paid): the order stands, pending, and its key is completed with it instead of answering 409
 // "still being processed" to every retry for a day. The processor's event settles it later, once.
 TEST_F(OrdersFlow, ASettlementThatFailsStillCompletesTheKeyWithTheOrderAsStored) {
-  const bool sqlite = db().dialect() == db::Dialect::kSqlite;
-  ExecSql(sqlite ? "CREATE TRIGGER settlement_fails BEFORE UPDATE OF status ON orders WHEN NEW.status = 'paid' "
-                   "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
-                 : "CREATE TRIGGER settlement_fails BEFORE UPDATE ON orders FOR EACH ROW BEGIN IF NEW.status = 'paid' "
-                   "THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected failure'; END IF; END");
+  FailUpdates("settlement_fails", "orders", "NEW.status = 'paid'");
   const auto v = Variant("HP-SETTLE", 5);
   auto ada = Customer(1);
   AddToCart(ada, v, 2);
@@ -251,11 +247,7 @@ TEST_F(OrdersFlow, ASettlementThatFailsStillCompletesTheKeyWithTheOrderAsStored)
 // running a retry is a 409; once the key is older than any request can run, a retry completes it
 // with the order as stored and answers that, and later retries replay it. One order throughout.
 TEST_F(OrdersFlow, AKeyWhoseRequestStoppedIsCompletedWithItsOrderLater) {
-  const bool sqlite = db().dialect() == db::Dialect::kSqlite;
-  ExecSql(sqlite ? "CREATE TRIGGER key_stuck BEFORE UPDATE ON idempotency_keys "
-                   "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
-                 : "CREATE TRIGGER key_stuck BEFORE UPDATE ON idempotency_keys FOR EACH ROW "
-                   "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected failure'");
+  FailUpdates("key_stuck", "idempotency_keys");
   const auto v = Variant("HP-STOPPED", 5);
   auto ada = Customer(1);
   AddToCart(ada, v, 2);

@@ -195,4 +195,17 @@ void DatabaseTest::ExecSql(const std::string& sql) {
   ASSERT_TRUE(done) << sql << ": " << done.error().message;
 }
 
+void DatabaseTest::FailUpdates(const std::string& name, const std::string& table, const std::string& condition) {
+  const std::string head = "CREATE TRIGGER " + name + " BEFORE UPDATE ON " + table;
+  const std::string refuse = "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected failure'";
+  if (db().dialect() == db::Dialect::kSqlite) {
+    ExecSql(head + (condition.empty() ? "" : " WHEN " + condition) +
+            " BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+  } else if (condition.empty()) {
+    ExecSql(head + " FOR EACH ROW " + refuse);
+  } else {
+    ExecSql(head + " FOR EACH ROW BEGIN IF " + condition + " THEN " + refuse + "; END IF; END");
+  }
+}
+
 }  // namespace emporium::test

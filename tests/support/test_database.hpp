@@ -71,6 +71,10 @@ class DatabaseTest : public ::testing::Test {
   /// Runs a statement of the test's own in a write transaction (a trigger that injects a failure,
   /// say); a failure fails the test.
   void ExecSql(const std::string& sql);
+  /// Makes every UPDATE of `table` fail (only those whose new row meets `condition`, an SQL
+  /// expression over NEW, when one is given) through a trigger named `name`, until
+  /// ExecSql("DROP TRIGGER <name>"): how a test makes the database refuse a step mid-flow.
+  void FailUpdates(const std::string& name, const std::string& table, const std::string& condition = "");
 
   std::optional<TestDatabase> database_;
 };

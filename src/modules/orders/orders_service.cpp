@@ -308,23 +308,10 @@ std::optional<PaymentView> OrdersService::PaymentFromOutcome(std::int64_t paymen
     p.status = "processing";  // not reached: the webhook or the sweeper settles it
     return p;
   }
-  switch (outcome->status) {
-    case payments::IntentStatus::kSucceeded:
-      p.status = "succeeded";
-      break;
-    case payments::IntentStatus::kRequiresAction:
-      p.status = "requires_action";
-      break;
-    case payments::IntentStatus::kProcessing:
-      p.status = "processing";
-      break;
-    case payments::IntentStatus::kDeclined:
-      p.status = "failed";
-      break;
-    case payments::IntentStatus::kCanceled:
-      p.status = "canceled";
-      break;
-  }
+  // The payment record's words, in which a decline is "failed".
+  p.status = outcome->status == payments::IntentStatus::kDeclined
+                 ? std::string("failed")
+                 : std::string(payments::IntentStatusName(outcome->status));
   p.client_secret = outcome->client_secret;
   p.failure_message = outcome->failure_message;
   return p;
