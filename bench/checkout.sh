@@ -24,10 +24,10 @@ client=${CHECKOUT_CLIENT:-$(dirname "$bin")/bench/checkout/checkout_client}
 # minute old.
 stamp=/tmp/emporium-bench.receipts-deleted
 if [ -f "$stamp" ]; then
-  wait=$(($(stat -c %Y "$stamp") + 61 - $(date +%s)))
-  if [ "$wait" -gt 0 ]; then
-    echo "== waiting ${wait} s for the previous run's deleted receipts to age (see the comment above)" >&2
-    sleep "$wait"
+  remaining=$(($(stat -c %Y "$stamp") + 61 - $(date +%s)))
+  if [ "$remaining" -gt 0 ]; then
+    echo "== waiting ${remaining} s for the previous run's deleted receipts to age (see the comment above)" >&2
+    sleep "$remaining"
   fi
 fi
 work=$(mktemp -d /tmp/emporium-bench.XXXXXX)
