@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "core/log.hpp"
+#include "core/thread.hpp"
 #include "db/binds.hpp"
 #include "db/rows.hpp"
 #include "db/sqlite_statement_cache.hpp"
@@ -797,7 +798,7 @@ Status Database::RunQueued(const std::function<Status(Tx&)>& body, std::vector<s
 }
 
 void Database::WriterLoop() {
-  pthread_setname_np(pthread_self(), "db-writer");
+  core::NameThisThread("db-writer");
   // Nested Read/Write from a body is refused here as on the caller's thread.
   ActiveScope active(this);
   std::vector<QueuedWrite*> group;

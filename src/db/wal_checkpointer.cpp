@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "core/log.hpp"
+#include "core/thread.hpp"
 
 namespace emporium::db {
 namespace {
@@ -109,6 +110,7 @@ bool WalCheckpointer::Checkpoint() {
 }
 
 void WalCheckpointer::Run() {
+  core::NameThisThread("wal-checkpoint");
   std::unique_lock lock(mutex_);
   for (;;) {
     wake_.wait(lock, [this] { return due_ || stop_; });

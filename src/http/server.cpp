@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "core/log.hpp"
+#include "core/thread.hpp"
 #include "http/stream_endpoint.hpp"
 
 namespace emporium::http {
@@ -181,7 +182,11 @@ class Registration {
   std::shared_ptr<Connection> conn_;
 };
 
-asio::awaitable<Response> HandleOnWorker(Dispatcher* dispatcher, Request* req) { co_return dispatcher->Handle(*req); }
+asio::awaitable<Response> HandleOnWorker(Dispatcher* dispatcher, Request* req) {
+  thread_local const bool named = (core::NameThisThread("http-worker"), true);  // asio's pool has no start hook
+  (void)named;
+  co_return dispatcher->Handle(*req);
+}
 
 bhttp::response<bhttp::string_body> ToBeast(Response& r, unsigned version, bool head, bool keep_alive) {
   bhttp::response<bhttp::string_body> res;
@@ -526,6 +531,7 @@ void Server::Run() {
   for (auto& shard : impl->shards) {
     guards.push_back(asio::make_work_guard(*shard));
     threads.emplace_back([context = shard.get(), impl] {
+      core::NameThisThread("http-io");
       if (impl->on_io_thread_start) impl->on_io_thread_start();
       context->run();
     });

@@ -11,6 +11,7 @@
 
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/thread.hpp"
 #include "db/database.hpp"
 #include "infra/jobs/cron.hpp"
 #include "infra/jobs/job_queue.hpp"
@@ -319,6 +320,7 @@ struct JobRunner::Impl {
   // ---- threads ----
 
   void WorkerLoop() {
+    core::NameThisThread("jobs");
     std::uint64_t seen = 0;
     for (;;) {
       {
@@ -339,6 +341,7 @@ struct JobRunner::Impl {
   }
 
   void HousekeeperLoop() {
+    core::NameThisThread("jobs-keeper");
     // Renewal must beat lease expiry by a wide margin, whatever the poll interval.
     const auto tick = std::min<std::chrono::milliseconds>(
         std::max<std::chrono::milliseconds>(options.poll_interval, std::chrono::milliseconds(100)),

@@ -7,6 +7,7 @@
 
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/thread.hpp"
 #include "db/database.hpp"
 #include "infra/jobs/job_queue.hpp"
 #include "infra/mail/mail_deliveries.hpp"
@@ -152,6 +153,7 @@ struct MailService::Impl {
   }
 
   static void Run(std::shared_ptr<State> s) {
+    core::NameThisThread("mail");
     const auto log = core::Logger("mail");
     std::unique_lock lock(s->mutex);
     while (true) {

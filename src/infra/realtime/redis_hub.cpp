@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "core/log.hpp"
+#include "core/thread.hpp"
 #include "infra/realtime/event_codec.hpp"
 #include "infra/realtime/hub.hpp"
 #include "infra/realtime/room_registry.hpp"
@@ -154,9 +155,11 @@ class RedisHub final : public Hub {
   RedisHub(RedisAddress address, ContextPtr subscriber_connection, ContextPtr publisher_connection, int wake_fd)
       : address_(std::move(address)), wake_fd_(wake_fd) {
     subscriber_thread_ = std::thread([this, c = std::move(subscriber_connection)]() mutable {
+      core::NameThisThread("redis-subscribe");
       SubscriberMain(std::move(c));
     });
     publisher_thread_ = std::thread([this, c = std::move(publisher_connection)]() mutable {
+      core::NameThisThread("redis-publish");
       PublisherMain(std::move(c));
     });
   }
@@ -259,9 +262,10 @@ class RedisHub final : public Hub {
       const std::string error = Serve(c.get());
       c.reset();
       if (Stopping()) break;
-      subscriber_warning_("redis real-time subscriber lost its connection; events for this instance are lost until "
-                          "it is back",
-                          error);
+      subscriber_warning_(
+          "redis real-time subscriber lost its connection; events for this instance are lost until "
+          "it is back",
+          error);
       Pause(backoff.Next());
     }
   }
@@ -404,7 +408,7 @@ class RedisHub final : public Hub {
 
   std::mutex dirty_mutex_;
   std::unordered_set<std::string> dirty_;
-  const int wake_fd_;  // eventfd: wakes the subscriber thread's poll
+  const int wake_fd_;                           // eventfd: wakes the subscriber thread's poll
   std::unordered_set<std::string> subscribed_;  // subscriber thread only
 
   ThrottledWarning subscriber_warning_;
@@ -421,9 +425,11 @@ class RedisHub final : public Hub {
 Result<std::unique_ptr<Hub>> MakeRedisHub(const std::string& redis_url) {
   EMP_ASSIGN(auto address, ParseRedisUrl(redis_url));
   auto subscriber = Connect(address);
-  if (!subscriber) return Error::Unavailable("Cannot connect to Redis for real-time events: " + subscriber.error().message);
+  if (!subscriber)
+    return Error::Unavailable("Cannot connect to Redis for real-time events: " + subscriber.error().message);
   auto publisher = Connect(address);
-  if (!publisher) return Error::Unavailable("Cannot connect to Redis for real-time events: " + publisher.error().message);
+  if (!publisher)
+    return Error::Unavailable("Cannot connect to Redis for real-time events: " + publisher.error().message);
   const int wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (wake_fd < 0) return Error::Internal("eventfd failed");
   return std::unique_ptr<Hub>(

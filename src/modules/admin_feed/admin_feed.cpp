@@ -2,6 +2,7 @@
 
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/thread.hpp"
 #include "infra/realtime/hub.hpp"
 #include "modules/admin_feed/store_day.hpp"
 
@@ -35,7 +36,12 @@ AdminFeed::AdminFeed(db::Database& db, const core::Clock& clock, infra::realtime
 
 AdminFeed::~AdminFeed() { Stop(); }
 
-void AdminFeed::Start() { thread_ = std::thread([this] { Run(); }); }
+void AdminFeed::Start() {
+  thread_ = std::thread([this] {
+    core::NameThisThread("admin-feed");
+    Run();
+  });
+}
 
 void AdminFeed::Stop() {
   {

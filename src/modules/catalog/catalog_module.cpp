@@ -1,6 +1,7 @@
 #include "modules/catalog/catalog_module.hpp"
 
 #include "core/log.hpp"
+#include "core/thread.hpp"
 #include "modules/catalog/catalog_controller.hpp"
 #include "modules/catalog/catalog_service.hpp"
 
@@ -85,6 +86,7 @@ void CatalogModule::StartCounterFlusher(std::chrono::milliseconds interval) {
   if (flusher_.joinable()) return;
   stopping_ = false;
   flusher_ = std::thread([this, interval] {
+    core::NameThisThread("view-counters");
     std::unique_lock lock(flusher_mutex_);
     while (!stopping_) {
       flusher_cv_.wait_for(lock, interval, [this] { return stopping_; });

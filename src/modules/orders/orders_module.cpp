@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "core/log.hpp"
+#include "core/thread.hpp"
 #include "modules/orders/orders_controller.hpp"
 #include "modules/orders/orders_service.hpp"
 
@@ -89,6 +90,7 @@ void OrdersModule::StartSweeper(std::chrono::milliseconds interval) {
   if (impl_->sweeper.joinable()) return;
   impl_->stopping = false;
   impl_->sweeper = std::thread([impl = impl_.get(), interval] {
+    core::NameThisThread("order-sweeper");
     std::unique_lock lock(impl->mutex);
     while (!impl->stopping) {
       impl->cv.wait_for(lock, interval, [impl] { return impl->stopping; });
