@@ -167,6 +167,13 @@ class OrdersHarness : public auth::testing::AuthHarness {
   }
   static std::int64_t PaymentId(const CallResult& r) { return r.obj().at("payment").as_object().at("id").as_int64(); }
 
+  /// The processor's id of a payment's intent ("pi_..."), as stored.
+  std::string IntentIdOf(std::int64_t payment_id) {
+    auto record = db().Read([&](db::Tx& tx) { return payments_->Get(tx, payment_id); });
+    EXPECT_TRUE(record) << record.error().message;
+    return record ? record->intent_id : std::string();
+  }
+
   /// The processor's "payment_intent.succeeded" for the payment of a POST /orders answer, as its
   /// webhook carries it (our metadata included), from the payment as stored.
   payments::PaymentEvent SucceededEvent(const CallResult& placed, const std::string& event_id) {

@@ -485,6 +485,15 @@ TEST_F(OrdersFlow, CancellingAnUnpaidOrderReleasesTheReservation) {
   EXPECT_EQ(StatusOf(cancelled), "cancelled");
   EXPECT_EQ(StockOf(v).on_hand, 5);
   EXPECT_EQ(StockOf(v).reserved, 0);
+
+  // The intent waiting for 3-D Secure is cancelled at the processor with the order: completing
+  // the authentication afterwards charges nothing.
+  EXPECT_EQ(cancelled.obj().at("payment").as_object().at("status").as_string(), "canceled");
+  const auto intent_id = IntentIdOf(PaymentId(r));
+  auto at_processor = payments_->provider().ConfirmIntent(intent_id, "late-3ds");
+  ASSERT_TRUE(at_processor) << at_processor.error().message;
+  EXPECT_EQ(at_processor->status, payments::IntentStatus::kCanceled);
+  EXPECT_TRUE(at_processor->charge_id.empty());
 }
 
 TEST_F(OrdersFlow, ExpiredReservationsAreCancelledAndReleased) {
@@ -514,30 +523,39 @@ TEST_F(OrdersFlow, ExpiredReservationsAreCancelledAndReleased) {
   const auto& last = detail.obj().at("timeline").as_array().back().as_object();
   EXPECT_EQ(last.at("actor").as_object().at("role").as_string(), "system");
   EXPECT_EQ(last.at("note").as_string(), "reservation expired");
-  // Confirming the expired payment is refused: the order is no longer waiting for it.
+  // Confirming the expired payment is refused: the order is no longer waiting for it, and its
+  // intent was cancelled at the processor, so the bank's page cannot charge it either.
   EXPECT_EQ(Post("/api/v1/orders/" + std::to_string(Id(pending)) + "/payment/confirm", json::object{}, ada.access_token)
                 .status,
             409);
+  EXPECT_EQ(detail.obj().at("payment").as_object().at("status").as_string(), "canceled");
+  auto at_processor = payments_->provider().ConfirmIntent(IntentIdOf(PaymentId(pending)), "late-3ds");
+  ASSERT_TRUE(at_processor) << at_processor.error().message;
+  EXPECT_EQ(at_processor->status, payments::IntentStatus::kCanceled);
 }
 
-// The customer completes 3-D Secure after the reservation expired and the order was cancelled: the
-// processor's success event refunds the payment in full, once.
-TEST_F(OrdersFlow, APaymentThatSucceedsAfterTheOrderWasCancelledIsRefunded) {
+// The customer completes 3-D Secure just as the reservation expires: the processor has charged
+// but its event has not arrived when the order is cancelled. Cancelling the intent finds it
+// succeeded, and the payment is refunded in full at once; the event arriving later changes nothing.
+TEST_F(OrdersFlow, APaymentThatSucceedsAsTheOrderIsCancelledIsRefunded) {
   const auto v = Variant("HP-LATE", 5);
   auto ada = Customer(1);
   AddToCart(ada, v, 2);
   auto pending = PlaceOrder(ada, "late", OrderBody("pm_card_authenticationRequired"));
   ASSERT_EQ(pending.status, 201) << pending.response.body;
-  clock_.Advance(config_.reservation_ttl + std::chrono::seconds(1));
-  auto expired = orders_->ExpireReservations();
-  ASSERT_TRUE(expired) << expired.error().message;
-  ASSERT_EQ(*expired, 1);
-
   const auto order_id = Id(pending);
   const auto payment_id = PaymentId(pending);
   auto late = SucceededEvent(pending, "evt_late_success");
   auto confirmed = payments_->provider().ConfirmIntent(late.intent_id, "late-3ds");  // at the bank's page
   ASSERT_TRUE(confirmed) << confirmed.error().message;
+  ASSERT_EQ(confirmed->status, payments::IntentStatus::kSucceeded);
+
+  clock_.Advance(config_.reservation_ttl + std::chrono::seconds(1));
+  auto expired = orders_->ExpireReservations();
+  ASSERT_TRUE(expired) << expired.error().message;
+  ASSERT_EQ(*expired, 1);
+  EXPECT_EQ(CountRows("SELECT COUNT(*) FROM payment_refunds WHERE payment_id = " + std::to_string(payment_id)), 1);
+
   ASSERT_TRUE(payments_->HandleEvent(late));
   late.id = "evt_late_success_again";  // another delivery of the same fact
   ASSERT_TRUE(payments_->HandleEvent(late));

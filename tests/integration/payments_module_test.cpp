@@ -310,6 +310,7 @@ class RefusingRefunds final : public PaymentProvider {
     return inner_.ConfirmIntent(i, k);
   }
   Result<Intent> RetrieveIntent(const std::string& i) override { return inner_.RetrieveIntent(i); }
+  Result<Intent> CancelIntent(const std::string& i, const std::string& k) override { return inner_.CancelIntent(i, k); }
   Result<Refund> CreateRefund(const RefundRequest&) override {
     return Error::Invalid("amount", "refused by the processor");
   }

@@ -173,6 +173,36 @@ TEST_F(StripeProviderTest, RequiresActionUntilTheCustomerAuthenticates) {
   EXPECT_EQ(stripe_.RetrieveIntent(intent->id)->status, IntentStatus::kSucceeded);
 }
 
+TEST_F(StripeProviderTest, CancelsAnIntentWaitingForTheCustomer) {
+  const auto intent = stripe_.CreateIntent(Charge("pm_card_authenticationRequired", "k-3ds-cancel"));
+  ASSERT_TRUE(intent) << intent.error().message;
+  const auto cancelled = stripe_.CancelIntent(intent->id, "emporium-cancel-7");
+  ASSERT_TRUE(cancelled) << cancelled.error().message;
+  EXPECT_EQ(cancelled->status, IntentStatus::kCanceled);
+  const auto sent = fake_->RequestsTo("POST", "/v1/payment_intents/" + intent->id + "/cancel");
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].at("idempotency_key"), "emporium-cancel-7");
+  EXPECT_EQ(sent[0].at("body").at("cancellation_reason"), "abandoned");
+
+  fake_->Control({{"authenticate", intent->id}});  // too late: nothing to authenticate
+  EXPECT_EQ(stripe_.RetrieveIntent(intent->id)->status, IntentStatus::kCanceled);
+  const auto again = stripe_.CancelIntent(intent->id, "emporium-cancel-7-again");
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->status, IntentStatus::kCanceled);
+}
+
+TEST_F(StripeProviderTest, ASucceededIntentIsAnsweredAsItStandsWhenCancelled) {
+  const auto paid = stripe_.CreateIntent(Charge("pm_card_visa", "k-paid-cancel"));
+  ASSERT_TRUE(paid) << paid.error().message;
+  const auto answer = stripe_.CancelIntent(paid->id, "emporium-cancel-8");
+  ASSERT_TRUE(answer) << answer.error().message;
+  EXPECT_EQ(answer->status, IntentStatus::kSucceeded);
+  EXPECT_EQ(answer->fee, SimulatedFee(1000));
+  const auto unknown = stripe_.CancelIntent("pi_does_not_exist", "emporium-cancel-9");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, ErrorCode::kInvalidArgument);
+}
+
 TEST_F(StripeProviderTest, AnUnknownPaymentMethodIsInvalidArgument) {
   const auto intent = stripe_.CreateIntent(Charge("pm_does_not_exist", "k-unknown"));
   ASSERT_FALSE(intent);

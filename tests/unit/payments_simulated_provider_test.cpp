@@ -80,6 +80,29 @@ TEST_F(SimulatedProviderTest, RequiresActionThenConfirmSucceeds) {
   EXPECT_EQ(provider_.RetrieveIntent(intent->id)->status, IntentStatus::kSucceeded);
 }
 
+TEST_F(SimulatedProviderTest, ACancelledIntentCanNoLongerBeCharged) {
+  const auto intent = Pay("pm_card_authenticationRequired", "k-cancel");
+  ASSERT_TRUE(intent);
+  const auto cancelled = provider_.CancelIntent(intent->id, "cancel-1");
+  ASSERT_TRUE(cancelled) << cancelled.error().message;
+  EXPECT_EQ(cancelled->status, IntentStatus::kCanceled);
+  EXPECT_TRUE(cancelled->client_secret.empty());
+  const auto confirmed = provider_.ConfirmIntent(intent->id, "c-after-cancel");
+  ASSERT_TRUE(confirmed);
+  EXPECT_EQ(confirmed->status, IntentStatus::kCanceled);
+  EXPECT_TRUE(confirmed->charge_id.empty()) << "nothing charged";
+  EXPECT_FALSE(provider_.CancelIntent("pi_doesnotexist", "cancel-2"));
+}
+
+TEST_F(SimulatedProviderTest, ASucceededIntentIsAnsweredAsItStandsWhenCancelled) {
+  const auto paid = Pay("pm_card_visa", "k-paid");
+  ASSERT_TRUE(paid);
+  const auto answer = provider_.CancelIntent(paid->id, "cancel-paid");
+  ASSERT_TRUE(answer) << answer.error().message;
+  EXPECT_EQ(answer->status, IntentStatus::kSucceeded);
+  EXPECT_EQ(answer->charge_id, paid->charge_id);
+}
+
 TEST_F(SimulatedProviderTest, RejectsUnknownPaymentMethods) {
   const auto intent = Pay("pm_card_unknown", "k4");
   ASSERT_FALSE(intent);

@@ -662,8 +662,23 @@ Result<OrderDetail> OrdersService::Cancel(std::int64_t order_id, std::optional<s
     o.status = OrderStatus::kCancelled;
     return o;
   }));
+  CancelPendingPayment(order);
   EMP_TRY(RefundCancelled(order, actor));
   return Detail(order_id, owner);
+}
+
+void OrdersService::CancelPendingPayment(const Order& order) {
+  auto payment = db_.Read([&](db::Tx& tx) { return Result<std::optional<PaymentView>>(PaymentOf(tx, order.id)); });
+  if (!payment || !*payment) return;
+  const std::string& status = (*payment)->status;
+  if (status != "requires_action" && status != "processing") return;
+  // A "succeeded" answer (the customer paid a moment before) reaches OnPaymentEvent like a
+  // webhook would, which refunds it.
+  if (auto cancelled = payments_.CancelPending((*payment)->id); !cancelled) {
+    Log()->warn(R"({{"msg":"payment of a cancelled order not cancelled at the processor","order_id":{},)"
+                R"("payment_id":{},"error":"{}"}})",
+                order.id, (*payment)->id, core::JsonEscape(cancelled.error().message));
+  }
 }
 
 Status OrdersService::RefundCancelled(const Order& order, const catalog::Actor& actor) {
@@ -740,13 +755,16 @@ Result<int> OrdersService::ExpireReservations() {
   int expired = 0;
   for (auto id : ids) {
     // One transaction per order: a payment landing on one of them cannot hold back the others.
+    Order order;
     auto moved = db_.Write([&](db::Tx& tx) -> Result<bool> {
-      EMP_ASSIGN(auto order, Get(tx, id));
+      EMP_ASSIGN(order, Get(tx, id));
       if (order.status != OrderStatus::kPendingPayment || order.reserved_until >= now) return false;
       return CancelUnpaid(tx, order, catalog::Actor::System(), "reservation expired", Notify::kStatus);
     });
     if (!moved) return std::move(moved).error();
-    if (*moved) ++expired;
+    if (!*moved) continue;
+    ++expired;
+    CancelPendingPayment(order);
   }
   EMP_TRY(db_.Write([&](db::Tx& tx) { return idempotency_.Purge(tx); }));
   return expired;

@@ -123,6 +123,10 @@ class OrdersService {
                       std::vector<OrderEvent>* journal = nullptr);
   /// Refunds what remains captured on a cancelled order and records it (outside any transaction).
   Status RefundCancelled(const Order& order, const catalog::Actor& actor);
+  /// After an unpaid order was cancelled: cancels its payment at the processor if it still waits
+  /// for the customer (3-D Secure) or the processor, so that it can no longer be charged (outside
+  /// any transaction). A failure is logged: a payment that succeeds later is refunded instead.
+  void CancelPendingPayment(const Order& order);
 
   /// The conditional status update with its timeline entry, events and customer notification;
   /// false when the order moved meanwhile.

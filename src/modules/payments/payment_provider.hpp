@@ -87,6 +87,11 @@ class PaymentProvider {
   /// Completes a requires_action intent (simulated mode: the 3-D Secure step succeeds).
   virtual Result<Intent> ConfirmIntent(const std::string& intent_id, const std::string& idempotency_key) = 0;
   virtual Result<Intent> RetrieveIntent(const std::string& intent_id) = 0;
+  /// Cancels an intent that has not succeeded, so that no charge can follow (Stripe: POST
+  /// /v1/payment_intents/{id}/cancel, reason "abandoned"): its order was cancelled while the
+  /// customer still had to authenticate, say. An intent that can no longer be cancelled (it
+  /// succeeded, or was cancelled already) is answered as it stands, not as an error.
+  virtual Result<Intent> CancelIntent(const std::string& intent_id, const std::string& idempotency_key) = 0;
   virtual Result<Refund> CreateRefund(const RefundRequest& request) = 0;
 };
 

@@ -56,6 +56,9 @@ Status PaymentsModule::Charge(const PaymentToCharge& payment, const Settlement& 
 Result<PaymentOutcome> PaymentsModule::Execute(std::int64_t payment_id) { return impl_->service.Execute(payment_id); }
 
 Result<PaymentOutcome> PaymentsModule::Confirm(std::int64_t payment_id) { return impl_->service.Confirm(payment_id); }
+Result<PaymentOutcome> PaymentsModule::CancelPending(std::int64_t payment_id) {
+  return impl_->service.CancelPending(payment_id);
+}
 
 Result<PaymentRecord> PaymentsModule::Get(db::Tx& tx, std::int64_t payment_id) {
   return impl_->service.Get(tx, payment_id);

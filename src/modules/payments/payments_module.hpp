@@ -132,6 +132,12 @@ class PaymentsModule {
   Result<PaymentOutcome> Execute(std::int64_t payment_id);
   /// Completes a requires_action payment (simulated mode; Stripe: re-reads the intent).
   Result<PaymentOutcome> Confirm(std::int64_t payment_id);
+  /// Cancels at the processor a payment that still waits for the customer or the processor
+  /// (requires_action, processing), so that it can no longer be charged; its order was cancelled
+  /// (outside any transaction; blocking). The processor's answer is recorded through HandleEvent,
+  /// sinks included: "canceled", or "succeeded" when the customer paid just before, which the
+  /// order's sink then refunds. Any other payment is answered as it stands, without a call.
+  Result<PaymentOutcome> CancelPending(std::int64_t payment_id);
 
   Result<PaymentRecord> Get(db::Tx& tx, std::int64_t payment_id);
   /// The latest payment of an order, if any.

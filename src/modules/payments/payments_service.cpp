@@ -322,6 +322,16 @@ Result<PaymentOutcome> PaymentsService::Confirm(std::int64_t payment_id) {
   return OutcomeOf(payment.id, intent);
 }
 
+Result<PaymentOutcome> PaymentsService::CancelPending(std::int64_t payment_id) {
+  EMP_ASSIGN(PaymentRecord payment, db_.Read([&](db::Tx& tx) { return Get(tx, payment_id); }));
+  const bool pending = payment.status == "requires_action" || payment.status == "processing";
+  if (!pending || payment.intent_id.empty()) return OutcomeOf(payment);
+  EMP_ASSIGN(Intent intent,
+             provider_->CancelIntent(payment.intent_id, "emporium-cancel-" + std::to_string(payment.id)));
+  EMP_TRY(RecordIntent(payment, intent));
+  return OutcomeOf(payment.id, intent);
+}
+
 PaymentEvent PaymentsService::EventFor(const PaymentRecord& payment, const Intent& intent) const {
   PaymentEvent event;
   event.type = EventTypeFor(intent.status);

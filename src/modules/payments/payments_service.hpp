@@ -42,6 +42,7 @@ class PaymentsService {
   Status Charge(const PaymentToCharge& payment, const Settlement& settle);
   Result<PaymentOutcome> Execute(std::int64_t payment_id);
   Result<PaymentOutcome> Confirm(std::int64_t payment_id);
+  Result<PaymentOutcome> CancelPending(std::int64_t payment_id);
   Result<PaymentRecord> Get(db::Tx& tx, std::int64_t payment_id);
   Result<std::optional<PaymentRecord>> FindForOrder(db::Tx& tx, std::int64_t order_id);
   Result<RefundRecord> Refund(std::int64_t payment_id, std::int64_t amount, const std::string& reason,

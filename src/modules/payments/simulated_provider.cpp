@@ -202,6 +202,19 @@ Result<Intent> SimulatedProvider::RetrieveIntent(const std::string& intent_id) {
   return it->second;
 }
 
+Result<Intent> SimulatedProvider::CancelIntent(const std::string& intent_id, const std::string&) {
+  std::lock_guard lock(mutex_);
+  const auto it = intents_.find(intent_id);
+  if (it == intents_.end()) return Error::Invalid("intent_id", "does not exist");
+  // Idempotent by the intent's state, like ConfirmIntent: a succeeded intent stays succeeded.
+  Intent& intent = it->second;
+  if (intent.status != IntentStatus::kSucceeded) {
+    intent.status = IntentStatus::kCanceled;
+    intent.client_secret.clear();
+  }
+  return intent;
+}
+
 Result<Refund> SimulatedProvider::CreateRefund(const RefundRequest& request) {
   if (request.amount <= 0) return Error::Invalid("amount", "must be positive");
   if (!request.payment_intent.starts_with("pi_")) return Error::Invalid("payment_intent", "does not exist");

@@ -5,7 +5,8 @@
 //   pm_card_visa, pm_card_mastercard, tok_visa, tok_mastercard   succeed
 //   pm_card_chargeDeclined                                       declined (card_declined)
 //   pm_card_insufficientFunds                                    declined (insufficient_funds)
-//   pm_card_authenticationRequired                               requires_action; ConfirmIntent succeeds
+//   pm_card_authenticationRequired                               requires_action; ConfirmIntent succeeds,
+//                                                                CancelIntent cancels
 //
 // Anything else is kInvalidArgument. A succeeded charge costs 2.9% + 30 minor units (half up).
 // Saved cards get ids that name their test card ("pm_<random>_visa"), so they keep behaving the
@@ -39,6 +40,7 @@ class SimulatedProvider final : public PaymentProvider {
   Result<Intent> CreateIntent(const IntentRequest& request) override;
   Result<Intent> ConfirmIntent(const std::string& intent_id, const std::string& idempotency_key) override;
   Result<Intent> RetrieveIntent(const std::string& intent_id) override;
+  Result<Intent> CancelIntent(const std::string& intent_id, const std::string& idempotency_key) override;
   Result<Refund> CreateRefund(const RefundRequest& request) override;
 
  private:

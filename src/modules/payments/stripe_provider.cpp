@@ -198,6 +198,15 @@ Result<Intent> StripeProvider::RetrieveIntent(const std::string& intent_id) {
   return IntentFromJson(answer.object);
 }
 
+Result<Intent> StripeProvider::CancelIntent(const std::string& intent_id, const std::string& idempotency_key) {
+  EMP_ASSIGN(auto answer, Call("POST", "/v1/payment_intents/" + PathSegment(intent_id) + "/cancel",
+                               {{"cancellation_reason", "abandoned"}, {"expand[]", kExpandFee}}, idempotency_key));
+  if (!answer.error) return IntentFromJson(answer.object);
+  // Stripe refuses to cancel an intent that succeeded (or is cancelled): its state is the answer.
+  if (answer.error->code == "payment_intent_unexpected_state") return RetrieveIntent(intent_id);
+  return MapStripeError(*answer.error, "intent_id");
+}
+
 Result<Refund> StripeProvider::CreateRefund(const RefundRequest& request) {
   FormParams params = {{"payment_intent", request.payment_intent}, {"amount", std::to_string(request.amount)}};
   if (!request.reason.empty()) params.emplace_back("metadata[reason]", request.reason);

@@ -39,6 +39,7 @@ class StripeProvider final : public PaymentProvider {
   Result<Intent> CreateIntent(const IntentRequest& request) override;
   Result<Intent> ConfirmIntent(const std::string& intent_id, const std::string& idempotency_key) override;
   Result<Intent> RetrieveIntent(const std::string& intent_id) override;
+  Result<Intent> CancelIntent(const std::string& intent_id, const std::string& idempotency_key) override;
   Result<Refund> CreateRefund(const RefundRequest& request) override;
 
  private:

@@ -203,6 +203,25 @@ const routes = [
     if (intent.status === 'requires_confirmation') charge(intent);
     return { status: 200, body: intentObject(intent, expandOf(p)) };
   }],
+  ['POST', /^\/v1\/payment_intents\/([^/]+)\/cancel$/, (p, [id]) => {
+    const intent = state.intents.get(id);
+    if (!intent) return missing('intent', `payment_intent: '${id}'`);
+    if (intent.status === 'succeeded' || intent.status === 'canceled') {
+      return invalid('intent', 'You cannot cancel this PaymentIntent because it has a status of ' +
+        `${intent.status}. Only a PaymentIntent with one of the following statuses may be canceled: ` +
+        'requires_payment_method, requires_capture, requires_confirmation, requires_action, processing.',
+      'payment_intent_unexpected_state');
+    }
+    const reasons = ['duplicate', 'fraudulent', 'requested_by_customer', 'abandoned'];
+    if (p.cancellation_reason !== undefined && !reasons.includes(p.cancellation_reason)) {
+      return invalid('cancellation_reason', 'Invalid cancellation_reason');
+    }
+    intent.status = 'canceled';
+    intent.cancellation_reason = p.cancellation_reason || null;
+    intent.canceled_at = now();
+    intent.next_action = null;
+    return { status: 200, body: intentObject(intent, expandOf(p)) };
+  }],
   ['POST', /^\/v1\/refunds$/, (p) => {
     const intent = state.intents.get(p.payment_intent || '');
     if (!intent) return missing('payment_intent', `payment_intent: '${p.payment_intent}'`);
