@@ -76,6 +76,17 @@ TEST_F(IdempotencyStoreTest, SameKeyWithAnotherBodyIs422) {
   EXPECT_EQ(other.error().fields.at(0).field, "Idempotency-Key");
 }
 
+TEST_F(IdempotencyStoreTest, AResourceNameLongerThanItsColumnIsRefusedOnEveryDatabase) {
+  auto key = Key("k-resource");
+  key.resource = std::string(IdempotencyKey::kMaxResource, 'r');
+  ASSERT_TRUE(Begin(key));
+  auto longer = Key("k-resource-longer");
+  longer.resource = std::string(IdempotencyKey::kMaxResource + 1, 'r');
+  auto refused = Begin(longer);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kInternal);
+}
+
 TEST_F(IdempotencyStoreTest, KeyStillRunningIs409) {
   ASSERT_TRUE(Begin(Key("k3")));  // committed without a response: the first request is mid-flight
   auto second = Begin(Key("k3"));

@@ -95,6 +95,64 @@ TEST_F(RefundsApi, TheSameKeyReplaysTheFirstAnswerAndNeverRefundsTwice) {
   EXPECT_EQ(no_key.error_fields(), std::vector<std::string>{"Idempotency-Key"});
 }
 
+// The request's process stops after the processor refunded, before the refund was recorded on the
+// order and the key completed (here every write to the key's row after its claim fails). While the
+// first request could still be running a retry is a 409; once the key is older than any request
+// can run, a retry takes it over and records the refund the processor made: one refund, the order
+// refunded, the customer told once, and later retries replay the answer.
+TEST_F(RefundsApi, AKeyWhoseRequestStoppedAfterTheProcessorRefundedIsFinishedLater) {
+  auto ada = Customer(1);
+  const auto order = PlacePaidOrder(ada, "HP-1");
+  FailUpdates("key_stuck", "idempotency_keys");
+  const auto first = Refund(order.id, Reason(), "stopped-refund");
+  ExecSql("DROP TRIGGER key_stuck");
+  EXPECT_GE(first.status, 500) << first.response.body;
+  ASSERT_EQ(CountRows("SELECT COUNT(*) FROM payment_refunds WHERE status = 'succeeded'"), 1);
+  ASSERT_EQ(CountRows("SELECT COUNT(*) FROM refunds"), 0);
+
+  EXPECT_EQ(Refund(order.id, Reason(), "stopped-refund").status, 409) << "the first request may still be running";
+  clock_.Advance(std::chrono::minutes(9));
+  EXPECT_EQ(Refund(order.id, Reason(), "stopped-refund").status, 409);
+
+  clock_.Advance(std::chrono::minutes(2));
+  const auto late = Refund(order.id, Reason(), "stopped-refund");
+  ASSERT_EQ(late.status, 201) << late.response.body;
+  EXPECT_EQ(AmountOf(late), order.total - FeeOf(order.id));
+  EXPECT_EQ(OrderStatus(order.id, ada), "refunded");
+  EXPECT_EQ(CountRows("SELECT COUNT(*) FROM payment_refunds"), 1) << "never a second refund at the processor";
+  EXPECT_EQ(CountRows("SELECT COUNT(*) FROM refunds"), 1);
+  EXPECT_EQ(MailsOf("refunds_processed").size(), 1u);
+  const auto again = Refund(order.id, Reason(), "stopped-refund");
+  EXPECT_EQ(again.status, 201);
+  EXPECT_EQ(again.response.body, late.response.body);
+
+  // The same key for another request is still refused, however old the key.
+  EXPECT_EQ(Refund(order.id, json::object{{"reason", "other"}, {"amount", 100}}, "stopped-refund").status, 422);
+}
+
+// The process stops before the payment refund was even reserved: the retry that takes the key over
+// makes the refund, once.
+TEST_F(RefundsApi, AKeyWhoseRequestStoppedBeforeRefundingRefundsOnceLater) {
+  auto ada = Customer(1);
+  const auto order = PlacePaidOrder(ada, "HP-1");
+  FailUpdates("key_stuck", "idempotency_keys");
+  FailInserts("no_refund", "payment_refunds");
+  const auto first = Refund(order.id, json::object{{"reason", "late"}, {"amount", 700}}, "stopped-early");
+  ExecSql("DROP TRIGGER key_stuck");
+  ExecSql("DROP TRIGGER no_refund");
+  EXPECT_GE(first.status, 500) << first.response.body;
+  ASSERT_EQ(CountRows("SELECT COUNT(*) FROM payment_refunds"), 0);
+  ASSERT_EQ(CountRows("SELECT COUNT(*) FROM idempotency_keys WHERE status_code IS NULL"), 1);
+
+  clock_.Advance(std::chrono::minutes(11));
+  const auto late = Refund(order.id, json::object{{"reason", "late"}, {"amount", 700}}, "stopped-early");
+  ASSERT_EQ(late.status, 201) << late.response.body;
+  EXPECT_EQ(AmountOf(late), 700);
+  EXPECT_EQ(OrderStatus(order.id, ada), "partially_refunded");
+  EXPECT_EQ(CountRows("SELECT COUNT(*) FROM payment_refunds"), 1);
+  EXPECT_EQ(CountRows("SELECT COUNT(*) FROM refunds"), 1);
+}
+
 TEST_F(RefundsApi, RefusesCancelledOrdersCustomersAndBadInput) {
   auto ada = Customer(1);
   const auto order = PlacePaidOrder(ada, "HP-1");

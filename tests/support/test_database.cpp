@@ -195,8 +195,9 @@ void DatabaseTest::ExecSql(const std::string& sql) {
   ASSERT_TRUE(done) << sql << ": " << done.error().message;
 }
 
-void DatabaseTest::FailUpdates(const std::string& name, const std::string& table, const std::string& condition) {
-  const std::string head = "CREATE TRIGGER " + name + " BEFORE UPDATE ON " + table;
+void DatabaseTest::FailWrites(const std::string& statement, const std::string& name, const std::string& table,
+                              const std::string& condition) {
+  const std::string head = "CREATE TRIGGER " + name + " BEFORE " + statement + " ON " + table;
   const std::string refuse = "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected failure'";
   if (db().dialect() == db::Dialect::kSqlite) {
     ExecSql(head + (condition.empty() ? "" : " WHEN " + condition) +
@@ -206,6 +207,14 @@ void DatabaseTest::FailUpdates(const std::string& name, const std::string& table
   } else {
     ExecSql(head + " FOR EACH ROW BEGIN IF " + condition + " THEN " + refuse + "; END IF; END");
   }
+}
+
+void DatabaseTest::FailUpdates(const std::string& name, const std::string& table, const std::string& condition) {
+  FailWrites("UPDATE", name, table, condition);
+}
+
+void DatabaseTest::FailInserts(const std::string& name, const std::string& table, const std::string& condition) {
+  FailWrites("INSERT", name, table, condition);
 }
 
 }  // namespace emporium::test

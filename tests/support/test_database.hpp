@@ -75,8 +75,14 @@ class DatabaseTest : public ::testing::Test {
   /// expression over NEW, when one is given) through a trigger named `name`, until
   /// ExecSql("DROP TRIGGER <name>"): how a test makes the database refuse a step mid-flow.
   void FailUpdates(const std::string& name, const std::string& table, const std::string& condition = "");
+  /// Same for every INSERT into `table`.
+  void FailInserts(const std::string& name, const std::string& table, const std::string& condition = "");
 
   std::optional<TestDatabase> database_;
+
+ private:
+  void FailWrites(const std::string& statement, const std::string& name, const std::string& table,
+                  const std::string& condition);
 };
 
 }  // namespace emporium::test

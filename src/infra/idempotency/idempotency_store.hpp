@@ -18,6 +18,7 @@
 //   db.Write([&](db::Tx& tx) { return store.Complete(tx, key, 201, body); });
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -35,8 +36,10 @@ struct IdempotencyKey {
   std::string key;           ///< the Idempotency-Key header: 1–255 printable ASCII characters
   std::string request_hash;  ///< RequestHash of what was asked
   /// What the request creates, named before its work begins (an order's number); optional. Stored
-  /// with the key so that Abandoned can name it if the request never answers.
+  /// with the key so that Abandoned can name it if the request never answers. At most
+  /// kMaxResource characters (the column's size).
   std::string resource;
+  static constexpr std::size_t kMaxResource = 64;
 };
 
 struct StoredResponse {
@@ -67,7 +70,11 @@ class IdempotencyStore {
   /// never completed: its process stopped between the work's transactions, so Begin would answer
   /// 409 until the key expires. The caller may complete it (Complete) with that resource as stored.
   /// nullopt for any other key, including one whose request may still be running.
-  std::optional<std::string> Abandoned(db::Tx& tx, const IdempotencyKey& key, std::chrono::seconds after);
+  std::optional<std::string> Abandoned(db::Tx& tx, const IdempotencyKey& key,
+                                       std::chrono::seconds after = kAbandonedAfter);
+  /// Longer than any request can run (a processor call's three attempts of 20 s, twice over, and
+  /// more): a key begun this long ago and not completed belongs to a request that stopped.
+  static constexpr std::chrono::minutes kAbandonedAfter{10};
   /// Gives up a begun key whose outcome is unknown (e.g. the processor could not be reached), so a
   /// retry with the same key runs again instead of replaying an error; the work it guards must be
   /// safe to resend (the processor call carries its own idempotency key). A completed key stays.

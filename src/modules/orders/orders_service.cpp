@@ -211,15 +211,13 @@ Result<PlacedOrder> OrdersService::PlaceOrder(const PlaceOrderInput& in) {
 
 // A request whose process stopped between the order's two transactions (after the order and its
 // key were committed, before the answer was) leaves the key "in progress": every retry would be a
-// 409 until the key expires a day later. Once the key is older than any request can run (the
-// processor's three attempts of 20 s each, twice over, and more), a retry completes it with the
-// order as stored, pending or settled since by the processor's event or the reservation sweeper,
-// and answers that; the key then replays it.
-constexpr std::chrono::minutes kAbandonedAfter{10};
-
+// 409 until the key expires a day later. Once the key is older than any request can run
+// (IdempotencyStore::kAbandonedAfter), a retry completes it with the order as stored, pending or
+// settled since by the processor's event or the reservation sweeper, and answers that; the key
+// then replays it.
 std::optional<PlacedOrder> OrdersService::AnswerAbandoned(const infra::IdempotencyKey& key) {
   auto order_id = db_.Read([&](db::Tx& tx) -> Result<std::optional<std::int64_t>> {
-    const auto number = idempotency_.Abandoned(tx, key, kAbandonedAfter);
+    const auto number = idempotency_.Abandoned(tx, key);
     if (!number) return std::optional<std::int64_t>();
     return repo_.IdByNumber(tx, *number, key.user_id);
   });

@@ -67,6 +67,9 @@ Result<PaymentRecord> PaymentsModule::Get(db::Tx& tx, std::int64_t payment_id) {
 Result<std::optional<PaymentRecord>> PaymentsModule::FindForOrder(db::Tx& tx, std::int64_t order_id) {
   return impl_->service.FindForOrder(tx, order_id);
 }
+std::optional<RefundRecord> PaymentsModule::FindRefund(db::Tx& tx, std::int64_t payment_id, const std::string& key) {
+  return impl_->service.FindRefund(tx, payment_id, key);
+}
 
 Result<RefundRecord> PaymentsModule::Refund(std::int64_t payment_id, std::int64_t amount, const std::string& reason,
                                             const std::string& key) {

@@ -142,6 +142,8 @@ class PaymentsModule {
   Result<PaymentRecord> Get(db::Tx& tx, std::int64_t payment_id);
   /// The latest payment of an order, if any.
   Result<std::optional<PaymentRecord>> FindForOrder(db::Tx& tx, std::int64_t order_id);
+  /// The refund of `payment_id` made under `key` (Refund's key), if there is one.
+  std::optional<RefundRecord> FindRefund(db::Tx& tx, std::int64_t payment_id, const std::string& key);
 
   /// Refunds `amount` of a succeeded payment (outside any transaction; blocking). The amount is
   /// checked against what remains refundable with a conditional update (kConflict when a concurrent

@@ -45,6 +45,9 @@ class PaymentsService {
   Result<PaymentOutcome> CancelPending(std::int64_t payment_id);
   Result<PaymentRecord> Get(db::Tx& tx, std::int64_t payment_id);
   Result<std::optional<PaymentRecord>> FindForOrder(db::Tx& tx, std::int64_t order_id);
+  std::optional<RefundRecord> FindRefund(db::Tx& tx, std::int64_t payment_id, const std::string& key) const {
+    return repo_.FindRefundByKey(tx, payment_id, key);
+  }
   Result<RefundRecord> Refund(std::int64_t payment_id, std::int64_t amount, const std::string& reason,
                               const std::string& key);
   Status HandleEvent(const PaymentEvent& event);

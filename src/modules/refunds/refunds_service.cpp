@@ -33,6 +33,9 @@ catalog::Actor ActorOf(const http::Request& req) {
   return a;
 }
 
+/// The payments module's key for the refund of an Idempotency-Key (by its hash).
+std::string PaymentRefundKey(const std::string& refund_hash) { return "refund-" + refund_hash; }
+
 Error ProcessorRefused() { return Error::Conflict("The payment processor refused the refund; nothing was refunded."); }
 
 std::vector<catalog::StockLine> StockLinesOf(const orders::Order& order) {
@@ -169,26 +172,72 @@ Result<Refund> RefundsService::RecordRefund(db::Tx& tx, const http::Request& req
   return refund;
 }
 
+struct RefundsService::Begun {
+  std::optional<infra::StoredResponse> replay;
+  std::optional<Plan> plan;
+};
+
+Result<RefundsService::Plan> RefundsService::PlanResumed(db::Tx& tx, const RefundCommand& command,
+                                                         const std::string& payment_key) {
+  EMP_ASSIGN(orders::Order order, orders_.Get(tx, command.order_id));
+  EMP_ASSIGN(auto payment, payments_.FindForOrder(tx, order.id));
+  if (payment) {
+    if (auto reserved = payments_.FindRefund(tx, payment->id, payment_key)) {
+      // Its amount was checked and is held on the payment: what remains refundable now no longer
+      // includes it, so it is not checked again.
+      return Plan{std::move(order), std::move(*payment), reserved->amount, command.reason, command.restock};
+    }
+  }
+  return PlanRefund(tx, command);
+}
+
+// A request whose process stopped after claiming its key (before the refund was recorded and the
+// key completed) leaves the key "in progress": every retry would be a 409 until the key expires a
+// day later. The key names the payment refund its request makes (the hash its payments-module key
+// is built from), so once the key is older than any request can run
+// (IdempotencyStore::kAbandonedAfter) a retry takes it over and finishes that refund: resent under
+// the same processor key if it is still pending, recorded on the order if it went through, made if
+// the first request stopped before reserving it. Never a second refund.
+Result<std::optional<RefundsService::Plan>> RefundsService::TakeOverAbandoned(const infra::IdempotencyKey& key,
+                                                                              const RefundCommand& command) {
+  return db_.Write([&](db::Tx& tx) -> Result<std::optional<Plan>> {
+    if (!idempotency_.Abandoned(tx, key)) return std::optional<Plan>();
+    // Claimed again in this transaction, with a fresh time: a concurrent retry finds it running.
+    EMP_TRY(idempotency_.Release(tx, key));
+    EMP_ASSIGN(auto replay, idempotency_.Begin(tx, key));
+    if (replay) return Error::Internal("an abandoned idempotency key had an answer");
+    EMP_ASSIGN(Plan plan, PlanResumed(tx, command, PaymentRefundKey(key.resource)));
+    Log()->warn(R"({{"msg":"idempotency key taken over after its request stopped","order_id":{}}})", plan.order.id);
+    return std::optional<Plan>(std::move(plan));
+  });
+}
+
 Result<infra::StoredResponse> RefundsService::RefundOrder(const http::Request& req, const RefundCommand& command,
                                                           const std::string& idempotency_key) {
-  const infra::IdempotencyKey key{"refunds.create:" + std::to_string(command.order_id), req.user().user_id,
-                                  idempotency_key,
-                                  infra::RequestHash(http::MethodName(req.method), req.path, req.body)};
-  struct Begun {
-    std::optional<infra::StoredResponse> replay;
-    std::optional<Plan> plan;
-  };
-  EMP_ASSIGN(Begun begun, db_.Write([&](db::Tx& tx) -> Result<Begun> {
+  const std::string scope = "refunds.create:" + std::to_string(command.order_id);
+  const std::int64_t user_id = req.user().user_id;
+  // The refund's key in the payments module (which derives the processor's from it) comes from
+  // ours, hashed (keys have length limits); the hash is stored with our key as what it makes.
+  const std::string refund_hash = core::Sha256Hex(scope + "\n" + std::to_string(user_id) + "\n" + idempotency_key);
+  const std::string payment_key = PaymentRefundKey(refund_hash);
+  const infra::IdempotencyKey key{scope, user_id, idempotency_key,
+                                  infra::RequestHash(http::MethodName(req.method), req.path, req.body), refund_hash};
+  auto claimed = db_.Write([&](db::Tx& tx) -> Result<Begun> {
     EMP_ASSIGN(auto replay, idempotency_.Begin(tx, key));
     if (replay) return Begun{std::move(replay), std::nullopt};
     EMP_ASSIGN(Plan plan, PlanRefund(tx, command));
     return Begun{std::nullopt, std::move(plan)};
-  }));
+  });
+  if (!claimed && claimed.error().code == ErrorCode::kConflict) {
+    EMP_ASSIGN(auto taken, TakeOverAbandoned(key, command));
+    if (taken) claimed = Begun{std::nullopt, std::move(*taken)};
+  }
+  EMP_ASSIGN(Begun begun, std::move(claimed));
   if (begun.replay) return std::move(*begun.replay);
   const Plan& plan = *begun.plan;
 
   // The key is claimed: from here on every outcome is stored for it, so a retry replays the answer
-  // instead of refunding twice. The processor key is derived from ours (hashed: it has a length limit).
+  // instead of refunding twice.
   const auto stored_error = [&](const Error& error) -> Error {
     const auto problem = http::Response::Problem(error, req.path, req.request_id);
     auto st = db_.Write([&](db::Tx& tx) { return idempotency_.Complete(tx, key, problem.status, problem.body); });
@@ -196,8 +245,6 @@ Result<infra::StoredResponse> RefundsService::RefundOrder(const http::Request& r
       Log()->error(R"({{"msg":"idempotency key not completed","error":"{}"}})", core::JsonEscape(st.error().message));
     return error;
   };
-  const std::string payment_key =
-      "refund-" + core::Sha256Hex(key.scope + "\n" + std::to_string(key.user_id) + "\n" + key.key);
   auto paid = payments_.Refund(plan.payment.id, plan.amount, plan.reason, payment_key);
   if (!paid && paid.error().code == ErrorCode::kUnavailable) {
     // Unknown outcome (the processor could not be reached): the payment refund stays pending with

@@ -61,7 +61,9 @@ class RefundsService {
   /// kNotFound order; kConflict when the order is not refundable (cancelled, pending, shipped ...)
   /// or nothing was captured; kInvalidArgument "amount" (out of range, nothing left) or "restock"
   /// (with a partial refund); errors of the processor. A processor error is stored for the key too
-  /// (like Stripe, a retry with the same key replays it: use a new key to try again).
+  /// (like Stripe, a retry with the same key replays it: use a new key to try again). A key whose
+  /// request stopped before answering (the process died) is taken over by a retry once it is 10
+  /// minutes old: the retry finishes the refund that request began, never a second one.
   Result<infra::StoredResponse> RefundOrder(const http::Request& req, const RefundCommand& command,
                                             const std::string& idempotency_key);
 
@@ -82,8 +84,15 @@ class RefundsService {
 
  private:
   struct Plan;
+  struct Begun;
   /// Step 1: checks the order and works out the amount (in the caller's transaction).
   Result<Plan> PlanRefund(db::Tx& tx, const RefundCommand& command);
+  /// Step 1 for a retry taking over an abandoned key: the refund its first request reserved under
+  /// `payment_key`, if it got that far, else PlanRefund.
+  Result<Plan> PlanResumed(db::Tx& tx, const RefundCommand& command, const std::string& payment_key);
+  /// Claims the key of a request that stopped before answering (nullopt: the key is not
+  /// abandoned: its request may still be running, or it is another request's).
+  Result<std::optional<Plan>> TakeOverAbandoned(const infra::IdempotencyKey& key, const RefundCommand& command);
   /// Step 3: records a refund the processor has made (in the caller's transaction).
   Result<Refund> RecordRefund(db::Tx& tx, const http::Request& req, const Plan& plan,
                               const payments::RefundRecord& paid);
