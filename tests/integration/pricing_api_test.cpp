@@ -160,10 +160,18 @@ TEST_F(PricingApi, AdminsNarrowShippingDownToListedCountries) {
   EXPECT_EQ(Delete("/api/v1/admin/shipping/countries/DE", manager_).status, 204);
   EXPECT_EQ(Delete("/api/v1/admin/shipping/countries/DE", manager_).status, 404);
   EXPECT_EQ(Get("/api/v1/admin/shipping/countries/DE", manager_).status, 404);
+  EXPECT_EQ(Get("/api/v1/shipping/rates?country=DE&method=standard&weight_grams=100").error_fields(),
+            std::vector<std::string>{"country"});
+
+  // Quotes read the countries from the cached rules, which every change refreshes at once.
+  ASSERT_EQ(Put("/api/v1/admin/shipping/countries/FR", json::object{{"rate", Usd(300)}}, manager_).status, 200);
+  auto fr = Get("/api/v1/shipping/rates?country=FR&method=standard&weight_grams=100");
+  ASSERT_EQ(fr.status, 200) << fr.response.body;
+  EXPECT_EQ(Amount(fr.obj().at("price")), 300 + 499);
 
   auto entries = audit_->List({.resource_type = "shipping_country"});
   ASSERT_TRUE(entries);
-  EXPECT_EQ(entries->items.size(), 3u);
+  EXPECT_EQ(entries->items.size(), 4u);
 }
 
 TEST_F(PricingApi, AdminWritesRejectBadValues) {
@@ -401,20 +409,28 @@ TEST_F(PricingApi, SettingsChangesReachTheNextQuote) {
   EXPECT_EQ(pricing_->Currency(), "USD");
 }
 
-TEST_F(PricingApi, AQuoteWithCachedRulesIsOneStatement) {
+TEST_F(PricingApi, AQuoteReadsOnlyWhatTheCachedRulesCannotHold) {
   CreateCode({{"code", "BUDGET"}, {"kind", "percentage"}, {"value", 500}, {"max_uses_per_customer", 3}});
   ASSERT_TRUE(Earn(9, 1, 100));
   auto cart = Cart(9, 8000, 2, 700);
   cart.discount_code = "budget";
   cart.loyalty_points = 50;
-  ASSERT_TRUE(Quote(cart));  // warms the rules cache (settings, methods, bands)
+  ASSERT_TRUE(Quote(cart));  // warms the rules cache (settings, methods, bands, countries, tax rates)
   db::StatementCounter::Reset();
   auto t = Quote(cart);
   ASSERT_TRUE(t) << t.error().message;
-  // Country, tax rate, loyalty balance, discount code and this customer's uses in one statement.
+  // The loyalty balance, the discount code and this customer's uses in one statement.
   EXPECT_EQ(db::StatementCounter::Count(), 1u);
   EXPECT_EQ(t->discount, 800);
   EXPECT_EQ(t->loyalty, 500);
+
+  // Without a code or points a quote needs nothing beyond the cached rules.
+  auto plain = Cart(9, 8000, 2, 700);
+  db::StatementCounter::Reset();
+  auto p = Quote(plain);
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_EQ(db::StatementCounter::Count(), 0u);
+  EXPECT_EQ(p->total, t->total + t->discount + t->loyalty);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "modules/pricing/pricing.hpp"
@@ -24,11 +25,20 @@ struct StoreSettings {
   bool ships_to_all = true;                  ///< false: only enabled shipping_countries rows ship
 };
 
+/// A shipping_countries row as a quote reads it.
+struct CountryRule {
+  std::int64_t rate = 0;
+  bool enabled = true;
+};
+
 /// The rules that rarely change and are read by every quote: cached in memory by the module.
+/// Countries and tax rates are a few hundred rows at most.
 struct RulesSnapshot {
   StoreSettings settings;
-  std::array<std::int64_t, 3> method_rates{};  ///< indexed by ShippingMethod
-  std::vector<WeightBand> weight_bands;        ///< ascending
+  std::array<std::int64_t, 3> method_rates{};               ///< indexed by ShippingMethod
+  std::vector<WeightBand> weight_bands;                     ///< ascending
+  std::unordered_map<std::string, CountryRule> countries;   ///< listed shipping countries
+  std::unordered_map<std::string, std::int64_t> tax_rates;  ///< basis points by country
 };
 
 struct ShippingCountry {
@@ -61,10 +71,6 @@ struct DiscountCode {
 
 /// What a quote reads per request, in one statement.
 struct QuoteData {
-  bool country_listed = false;
-  bool country_enabled = false;
-  std::int64_t country_rate = 0;
-  std::int64_t tax_rate_bp = 0;
   std::int64_t loyalty_balance = 0;
   std::optional<DiscountRule> discount;
 };

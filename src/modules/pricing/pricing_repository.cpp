@@ -33,15 +33,15 @@ constexpr const char* kInsertBand = "INSERT INTO shipping_weight_bands (up_to_gr
 // A one-row driver table joined to every optional source, so a missing country, tax rate, account
 // or code reads as NULLs instead of no row.
 constexpr const char* kSelectQuoteData =
-    "SELECT c.rate, c.enabled, t.rate_bp, la.balance, d.id, d.code, d.kind, d.value, d.min_subtotal, d.starts_at, "
+    "SELECT la.balance, d.id, d.code, d.kind, d.value, d.min_subtotal, d.starts_at, "
     "d.ends_at, d.max_uses, d.max_uses_per_customer, d.uses, d.active, "
     "(SELECT COUNT(*) FROM discount_redemptions r WHERE r.discount_id = d.id AND r.user_id = :user_a "
     "AND r.released_at IS NULL) "
     "FROM (SELECT 1 AS one) q "
-    "LEFT JOIN shipping_countries c ON c.country = :country_a "
-    "LEFT JOIN tax_rates t ON t.country = :country_b "
     "LEFT JOIN loyalty_accounts la ON la.user_id = :user_b "
     "LEFT JOIN discount_codes d ON d.code = :code AND d.deleted_at IS NULL";
+constexpr const char* kSelectCountryRules = "SELECT country, rate, enabled FROM shipping_countries";
+constexpr const char* kSelectTaxRates = "SELECT country, rate_bp FROM tax_rates";
 
 constexpr const char* kCountryColumns = "SELECT country, name, rate, enabled, updated_at FROM shipping_countries ";
 constexpr const char* kUpsertCountrySqlite =
@@ -199,6 +199,10 @@ RulesSnapshot PricingRepository::LoadRules(db::Tx& tx) const {
   Rows(tx, kSelectBands, {}, [&](const db::Row& r) {
     rules.weight_bands.push_back({db::RowInt(r, 0), db::RowInt(r, 1)});
   });
+  Rows(tx, kSelectCountryRules, {}, [&](const db::Row& r) {
+    rules.countries[db::RowStr(r, 0)] = CountryRule{.rate = db::RowInt(r, 1), .enabled = db::RowInt(r, 2) != 0};
+  });
+  Rows(tx, kSelectTaxRates, {}, [&](const db::Row& r) { rules.tax_rates[db::RowStr(r, 0)] = db::RowInt(r, 1); });
   return rules;
 }
 
@@ -217,32 +221,26 @@ void PricingRepository::ReplaceWeightBands(db::Tx& tx, const std::vector<WeightB
   for (const auto& band : bands) Exec(tx, kInsertBand, Binds().Int(band.up_to_grams).Int(band.rate));
 }
 
-QuoteData PricingRepository::LoadQuoteData(db::Tx& tx, std::int64_t user_id, const std::string& country,
-                                           const std::string& code) const {
+QuoteData PricingRepository::LoadQuoteData(db::Tx& tx, std::int64_t user_id, const std::string& code) const {
   QuoteData q;
-  Rows(tx, kSelectQuoteData, Binds().Int(user_id).Str(country).Str(country).Int(user_id).Str(code),
-       [&](const db::Row& r) {
-         q.country_listed = !r.IsNull(0);
-         q.country_rate = db::RowInt(r, 0);
-         q.country_enabled = db::RowInt(r, 1) != 0;
-         q.tax_rate_bp = db::RowInt(r, 2);
-         q.loyalty_balance = db::RowInt(r, 3);
-         if (r.IsNull(4)) return;
-         DiscountRule d;
-         d.id = db::RowInt(r, 4);
-         d.code = db::RowStr(r, 5);
-         d.percentage = db::RowStr(r, 6) == "percentage";
-         d.value = db::RowInt(r, 7);
-         d.min_subtotal = db::RowInt(r, 8);
-         d.starts_at = db::RowOptInt(r, 9);
-         d.ends_at = db::RowOptInt(r, 10);
-         d.max_uses = db::RowOptInt(r, 11);
-         d.max_uses_per_customer = db::RowOptInt(r, 12);
-         d.uses = db::RowInt(r, 13);
-         d.active = db::RowInt(r, 14) != 0;
-         d.uses_by_customer = db::RowInt(r, 15);
-         q.discount = std::move(d);
-       });
+  Rows(tx, kSelectQuoteData, Binds().Int(user_id).Int(user_id).Str(code), [&](const db::Row& r) {
+    q.loyalty_balance = db::RowInt(r, 0);
+    if (r.IsNull(1)) return;
+    DiscountRule d;
+    d.id = db::RowInt(r, 1);
+    d.code = db::RowStr(r, 2);
+    d.percentage = db::RowStr(r, 3) == "percentage";
+    d.value = db::RowInt(r, 4);
+    d.min_subtotal = db::RowInt(r, 5);
+    d.starts_at = db::RowOptInt(r, 6);
+    d.ends_at = db::RowOptInt(r, 7);
+    d.max_uses = db::RowOptInt(r, 8);
+    d.max_uses_per_customer = db::RowOptInt(r, 9);
+    d.uses = db::RowInt(r, 10);
+    d.active = db::RowInt(r, 11) != 0;
+    d.uses_by_customer = db::RowInt(r, 12);
+    q.discount = std::move(d);
+  });
   return q;
 }
 

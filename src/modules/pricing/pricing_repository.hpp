@@ -22,10 +22,10 @@ class PricingRepository {
   void SaveMethodRate(db::Tx& tx, ShippingMethod method, std::int64_t rate, std::int64_t now) const;
   void ReplaceWeightBands(db::Tx& tx, const std::vector<WeightBand>& bands) const;
 
-  /// Everything a quote needs beyond the cached rules, in ONE statement: the destination's shipping
-  /// row and tax rate, the customer's loyalty balance and the discount code (not deleted) with this
+  /// What a quote that redeems points or applies a code needs beyond the cached rules, in ONE
+  /// statement: the customer's loyalty balance and the discount code (not deleted) with this
   /// customer's unreleased redemptions. `code` is upper-case ("" matches nothing).
-  QuoteData LoadQuoteData(db::Tx& tx, std::int64_t user_id, const std::string& country, const std::string& code) const;
+  QuoteData LoadQuoteData(db::Tx& tx, std::int64_t user_id, const std::string& code) const;
 
   // Shipping countries and tax rates.
   std::vector<ShippingCountry> ListCountries(db::Tx& tx, bool enabled_only) const;

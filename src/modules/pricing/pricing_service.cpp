@@ -145,19 +145,25 @@ PricingRules PricingService::RulesFor(db::Tx& tx, const PricingRequest& request)
   const auto snapshot = Rules(tx);
   const auto& s = snapshot->settings;
   const auto code = request.discount_code ? NormalizeCode(*request.discount_code) : std::string();
-  const auto data = repo_.LoadQuoteData(tx, request.user_id, request.country, code);
+  // The customer's own figures only when the quote uses them: most quotes (a cart shown, an order
+  // without code or points) then read nothing beyond the cached rules.
+  const auto data =
+      code.empty() && request.loyalty_points == 0 ? QuoteData{} : repo_.LoadQuoteData(tx, request.user_id, code);
 
   PricingRules rules;
   rules.currency = s.currency;
   rules.now = clock_.NowSeconds();
   // A listed country ships iff enabled; an unlisted one only while the store ships everywhere.
-  rules.ships_to_country = data.country_listed ? data.country_enabled : s.ships_to_all;
-  rules.country_rate = data.country_listed ? data.country_rate : s.default_country_rate;
+  const auto country = snapshot->countries.find(request.country);
+  const bool listed = country != snapshot->countries.end();
+  rules.ships_to_country = listed ? country->second.enabled : s.ships_to_all;
+  rules.country_rate = listed ? country->second.rate : s.default_country_rate;
   rules.method_rate = snapshot->method_rates[static_cast<std::size_t>(request.method)];
   rules.weight_bands = snapshot->weight_bands;
   rules.heavy_extra_per_kg = s.heavy_extra_per_kg;
   rules.safe_shipping_fee = s.safe_shipping_fee;
-  rules.tax_rate_bp = data.tax_rate_bp;
+  const auto tax = snapshot->tax_rates.find(request.country);
+  rules.tax_rate_bp = tax != snapshot->tax_rates.end() ? tax->second : 0;
   rules.prices_include_tax = s.prices_include_tax;
   rules.discount = data.discount;
   rules.loyalty_balance = data.loyalty_balance;
@@ -329,6 +335,7 @@ Result<ShippingCountry> PricingService::SaveCountry(ShippingCountry c, audit::Au
     repo_.SaveCountry(tx, c);
     EMP_TRY(Audit(tx, std::move(who), "shipping_country.update", "shipping_country", std::nullopt,
                   {{"country", c.country}, {"rate", c.rate}, {"enabled", c.enabled}}));
+    InvalidateAfterCommit(tx);
     return c;
   });
 }
@@ -337,6 +344,7 @@ Status PricingService::DeleteCountry(const std::string& country, audit::AuditEnt
   EMP_TRY(ValidateCountry(country));
   return db_.Write([&](db::Tx& tx) -> Status {
     if (!repo_.DeleteCountry(tx, country)) return Error::NotFound("The country has no shipping settings.");
+    InvalidateAfterCommit(tx);
     return Audit(tx, std::move(who), "shipping_country.delete", "shipping_country", std::nullopt,
                  {{"country", country}});
   });
@@ -404,6 +412,7 @@ Result<TaxRate> PricingService::SaveTaxRate(const std::string& country, std::int
     repo_.SaveTaxRate(tx, t);
     EMP_TRY(Audit(tx, std::move(who), "tax_rate.update", "tax_rate", std::nullopt,
                   {{"country", country}, {"rate_bp", rate_bp}}));
+    InvalidateAfterCommit(tx);
     return t;
   });
 }
@@ -412,6 +421,7 @@ Status PricingService::DeleteTaxRate(const std::string& country, audit::AuditEnt
   EMP_TRY(ValidateCountry(country));
   return db_.Write([&](db::Tx& tx) -> Status {
     if (!repo_.DeleteTaxRate(tx, country)) return Error::NotFound("The country has no tax rate.");
+    InvalidateAfterCommit(tx);
     return Audit(tx, std::move(who), "tax_rate.delete", "tax_rate", std::nullopt, {{"country", country}});
   });
 }
