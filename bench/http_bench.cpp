@@ -1,12 +1,15 @@
 // Per-request costs of the HTTP core without sockets: routing, the whole middleware chain for a
-// /healthz-like route, query decoding and the in-process rate limiter.
+// /healthz-like route, query decoding, the in-process rate limiter and writing a JSON answer.
 //
 //   build/bench/http_bench --benchmark_min_time=1
 
 #include <benchmark/benchmark.h>
 
+#include <boost/json/serialize.hpp>
+
 #include "core/clock.hpp"
 #include "core/config.hpp"
+#include "core/json_text.hpp"
 #include "core/log.hpp"
 #include "core/rate_limiter.hpp"
 #include "http/dispatcher.hpp"
@@ -107,5 +110,55 @@ void BM_MemoryRateLimiter(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(limiter->Consume("10.0.0." + std::to_string(i++ & 255), policy));
 }
 BENCHMARK(BM_MemoryRateLimiter)->Threads(1)->Threads(2);
+
+/// An order's answer as POST /orders writes it: lines, an address with coordinates, a timeline.
+boost::json::object OrderLikeAnswer() {
+  namespace json = boost::json;
+  const auto money = [](std::int64_t amount) { return json::object{{"amount", amount}, {"currency", "USD"}}; };
+  json::array lines;
+  for (int i = 0; i < 3; ++i) {
+    lines.push_back(json::object{{"id", 1000 + i},
+                                 {"variant_id", 40 + i},
+                                 {"sku", "TEE-BLUE-M-" + std::to_string(i)},
+                                 {"name", "Organic cotton T-shirt \"Blue\" (M)"},
+                                 {"quantity", 1 + i},
+                                 {"unit_price", money(2499)},
+                                 {"total", money(2499 * (1 + i))}});
+  }
+  json::array timeline;
+  for (const char* status : {"pending_payment", "paid"}) {
+    timeline.push_back(json::object{{"status", status},
+                                    {"at", "2026-11-27T03:44:54Z"},
+                                    {"actor", json::object{{"role", "customer"}, {"user_id", 7}}},
+                                    {"note", "order placed"}});
+  }
+  return json::object{{"id", 123456},
+                      {"number", "EMP-20261127-7K3QX9"},
+                      {"status", "paid"},
+                      {"lines", std::move(lines)},
+                      {"subtotal", money(14994)},
+                      {"shipping", money(499)},
+                      {"total", money(15493)},
+                      {"address", json::object{{"name", "Sam Shopper"},
+                                               {"line1", "1 Market Street"},
+                                               {"city", "Berlin"},
+                                               {"country", "DE"},
+                                               {"lat", 52.52},
+                                               {"lng", 13.405}}},
+                      {"timeline", std::move(timeline)}};
+}
+
+void BM_JsonTextOrderAnswer(benchmark::State& state) {
+  const auto answer = OrderLikeAnswer();
+  for (auto _ : state) benchmark::DoNotOptimize(core::JsonText(answer));
+}
+BENCHMARK(BM_JsonTextOrderAnswer);
+
+/// Boost.JSON's own serializer on the same answer, for comparison (it writes 52.52 as 5.252E1).
+void BM_BoostSerializeOrderAnswer(benchmark::State& state) {
+  const auto answer = OrderLikeAnswer();
+  for (auto _ : state) benchmark::DoNotOptimize(boost::json::serialize(answer));
+}
+BENCHMARK(BM_BoostSerializeOrderAnswer);
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <mutex>
 
+#include "core/json_text.hpp"
 #include "core/resources.hpp"
 
 namespace emporium::app {
@@ -62,7 +63,7 @@ Result<std::string> OpenApiJson() {
       return;
     }
     try {
-      cached = json::serialize(Convert(YAML::Load(std::string(*yaml))));
+      cached = core::JsonText(Convert(YAML::Load(std::string(*yaml))));
     } catch (const YAML::Exception& e) {
       cached = Error::Internal(std::string("docs/openapi.yaml is malformed: ") + e.what());
     }

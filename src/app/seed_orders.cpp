@@ -9,6 +9,7 @@
 
 #include "app/seed.hpp"
 #include "core/clock.hpp"
+#include "core/json_text.hpp"
 #include "http/dispatcher.hpp"
 #include "http/router.hpp"
 #include "core/rate_limiter.hpp"
@@ -115,7 +116,7 @@ class Shop {
     req.headers.push_back({"Authorization", "Bearer " + token});
     if (!idempotency_key.empty()) req.headers.push_back({"Idempotency-Key", std::move(idempotency_key)});
     if (body) {
-      req.body = json::serialize(*body);
+      req.body = core::JsonText(*body);
       req.headers.push_back({"Content-Type", "application/json"});
     }
     http::Response res = dispatcher_.Handle(req);

@@ -1,5 +1,7 @@
 #include "core/problem.hpp"
 
+#include "core/json_text.hpp"
+
 #include <boost/json.hpp>
 
 namespace emporium::core {
@@ -77,7 +79,7 @@ std::string ProblemJson(const Error& error, std::string_view instance, std::stri
   } else if (!error.field.empty()) {
     body["errors"] = boost::json::array{{{"field", error.field}, {"message", error.message}}};
   }
-  return boost::json::serialize(body);
+  return core::JsonText(body);
 }
 
 }  // namespace emporium::core

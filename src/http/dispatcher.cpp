@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -11,6 +10,7 @@
 #include <optional>
 #include <random>
 
+#include "core/json_text.hpp"
 #include "core/log.hpp"
 #include "core/problem.hpp"
 #include "db/statement_counter.hpp"
@@ -110,7 +110,7 @@ Response StatusProblem(int status, std::string_view slug, std::string_view title
   obj["title"] = title;
   obj["status"] = status;
   obj["code"] = slug;
-  return Response(status, "application/problem+json", boost::json::serialize(obj));
+  return Response(status, "application/problem+json", core::JsonText(obj));
 }
 
 void AppendHeaderValue(Response& res, std::string_view name, std::string_view value) {

@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <boost/url/pct_string_view.hpp>
 #include <cctype>
 #include <charconv>
 
 #include "core/json_input.hpp"
+#include "core/json_text.hpp"
 #include "core/problem.hpp"
 
 namespace emporium::http {
@@ -125,7 +125,7 @@ Response::Response(int status_code, std::string content_type, std::string body_t
 }
 
 Response Response::Json(int status, const boost::json::value& v) {
-  return Response(status, "application/json", boost::json::serialize(v));
+  return Response(status, "application/json", core::JsonText(v));
 }
 
 Response Response::NoContent() { return Response(204, "", ""); }

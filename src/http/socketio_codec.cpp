@@ -2,9 +2,9 @@
 
 #include <array>
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 
 #include "core/json_input.hpp"
+#include "core/json_text.hpp"
 
 namespace emporium::http::socketio {
 
@@ -62,7 +62,7 @@ std::string Encode(const Packet& packet) {
     out += ',';
   }
   if (packet.id) out += std::to_string(*packet.id);
-  if (packet.data) out += json::serialize(*packet.data);
+  if (packet.data) out += core::JsonText(*packet.data);
   return out;
 }
 

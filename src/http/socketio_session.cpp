@@ -4,10 +4,10 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 
 #include "core/crypto.hpp"
+#include "core/json_text.hpp"
 #include "core/log.hpp"
 
 namespace emporium::http::socketio {
@@ -77,7 +77,7 @@ std::string Session::OpenPayload() const {
   open["pingInterval"] = services_->options.ping_interval.count();
   open["pingTimeout"] = services_->options.ping_timeout.count();
   open["maxPayload"] = static_cast<std::uint64_t>(services_->options.max_payload);
-  return json::serialize(open);
+  return core::JsonText(open);
 }
 
 void Session::SetWriterWaker(std::function<void()> wake) {
@@ -308,7 +308,7 @@ void Session::Deliver(const std::shared_ptr<const infra::realtime::Event>& event
     if (closed_ || !namespaces_.contains("/")) return;
     // `2["<type>",<data>]`: the event data is already serialised by the hub, once for everyone.
     std::string text = "2[";
-    text += json::serialize(json::string(event->type));
+    text += core::JsonStringText(event->type);
     text += ',';
     text += event->data;
     text += ']';

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <cctype>
-#include <boost/json/serialize.hpp>
 
 #include "core/clock.hpp"
 #include "core/json_input.hpp"
+#include "core/json_text.hpp"
 #include "core/problem.hpp"
 #include "core/roles.hpp"
 
@@ -85,7 +85,7 @@ std::shared_ptr<const infra::realtime::Event> Reply(std::string type, boost::jso
                                                     const boost::json::value& id) {
   if (!id.is_null()) data["id"] = id;
   return std::make_shared<const infra::realtime::Event>(
-      infra::realtime::Event{std::string(), std::move(type), boost::json::serialize(data)});
+      infra::realtime::Event{std::string(), std::move(type), core::JsonText(data)});
 }
 
 std::shared_ptr<const infra::realtime::Event> ErrorReply(const Error& error, const boost::json::value& id,

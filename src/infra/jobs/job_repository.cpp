@@ -3,8 +3,8 @@
 #include <soci/soci.h>
 
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 
+#include "core/json_text.hpp"
 #include "db/binds.hpp"
 #include "db/rows.hpp"
 
@@ -118,7 +118,7 @@ std::optional<std::int64_t> JobRepository::Insert(db::Tx& tx, const JobSpec& spe
   db::Binds binds;
   binds.Str(spec.queue)
       .Str(spec.type)
-      .Str(boost::json::serialize(spec.payload))
+      .Str(core::JsonText(spec.payload))
       .Int(run_at)
       .Int(spec.priority)
       .Int(spec.max_attempts)

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 
+#include "core/json_text.hpp"
 #include "core/log.hpp"
 
 namespace emporium::infra::realtime {
@@ -28,7 +28,7 @@ std::shared_ptr<const Event> MakeEvent(std::string room, std::string type, const
                                                 core::JsonEscape(type)));
     return nullptr;
   }
-  return std::make_shared<const Event>(Event{std::move(room), std::move(type), boost::json::serialize(data)});
+  return std::make_shared<const Event>(Event{std::move(room), std::move(type), core::JsonText(data)});
 }
 
 std::string ChannelFor(std::string_view room) {

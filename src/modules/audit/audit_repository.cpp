@@ -1,9 +1,10 @@
 #include "modules/audit/audit_repository.hpp"
 
+#include "core/json_text.hpp"
+
 #include <soci/soci.h>
 
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 
 namespace emporium::audit {
 
@@ -31,7 +32,7 @@ std::int64_t AuditRepository::Insert(db::Tx& tx, const AuditRecord& r) const {
   long long actor_id = r.actor_id.value_or(0), resource_id = r.resource_id.value_or(0), created_at = r.created_at;
   soci::indicator actor_ind = r.actor_id ? soci::i_ok : soci::i_null;
   soci::indicator resource_ind = r.resource_id ? soci::i_ok : soci::i_null;
-  const std::string details = boost::json::serialize(r.details);
+  const std::string details = core::JsonText(r.details);
   tx.sql << kInsert, soci::use(actor_id, actor_ind, "actor_id"), soci::use(r.actor_email, "actor_email"),
       soci::use(r.actor_role, "actor_role"), soci::use(r.action, "action"), soci::use(r.resource_type, "resource_type"),
       soci::use(resource_id, resource_ind, "resource_id"), soci::use(details, "details"), soci::use(r.ip, "ip"),

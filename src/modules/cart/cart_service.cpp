@@ -1,10 +1,10 @@
 #include "modules/cart/cart_service.hpp"
 
 #include <algorithm>
-#include <boost/json/serialize.hpp>
 #include <unordered_map>
 #include <utility>
 
+#include "core/json_text.hpp"
 #include "modules/cart/cart_module.hpp"
 
 namespace emporium::cart {
@@ -73,7 +73,7 @@ std::string LineName(const catalog::SaleVariant& v) {
   std::string values;
   for (const auto& [key, value] : v.options) {
     if (!values.empty()) values += ", ";
-    values += value.is_string() ? std::string(value.as_string()) : boost::json::serialize(value);
+    values += value.is_string() ? std::string(value.as_string()) : core::JsonText(value);
   }
   return values.empty() ? v.product_name : v.product_name + " (" + values + ")";
 }

@@ -3,9 +3,9 @@
 #include <soci/soci.h>
 
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <deque>
 
+#include "core/json_text.hpp"
 #include "db/binds.hpp"
 #include "db/rows.hpp"
 
@@ -285,7 +285,7 @@ bool CatalogRepository::ProductSlugTaken(db::Tx& tx, const std::string& slug, st
 std::int64_t CatalogRepository::InsertProduct(db::Tx& tx, const ProductView& p) const {
   std::int64_t id = 0;
   Binds b;
-  b.Int(p.category_id).Str(p.name).Str(p.slug).Str(p.description).Str(p.brand).Str(json::serialize(p.attributes));
+  b.Int(p.category_id).Str(p.name).Str(p.slug).Str(p.description).Str(p.brand).Str(core::JsonText(p.attributes));
   b.Str(p.status).OptInt(p.exclusive_until).Int(p.min_price).Int(p.max_price).Str(p.currency);
   b.Int(p.in_stock ? 1 : 0).Int(p.created_at).Int(p.updated_at);
   Rows(tx, kInsertProduct, std::move(b), [&](const db::Row& r) { id = db::RowInt(r, 0); });
@@ -294,7 +294,7 @@ std::int64_t CatalogRepository::InsertProduct(db::Tx& tx, const ProductView& p) 
 
 void CatalogRepository::UpdateProduct(db::Tx& tx, const ProductView& p) const {
   Binds b;
-  b.Int(p.category_id).Str(p.name).Str(p.slug).Str(p.description).Str(p.brand).Str(json::serialize(p.attributes));
+  b.Int(p.category_id).Str(p.name).Str(p.slug).Str(p.description).Str(p.brand).Str(core::JsonText(p.attributes));
   b.Str(p.status).OptInt(p.exclusive_until).Int(p.updated_at).Int(p.id);
   Exec(tx, kUpdateProduct, std::move(b));
 }
@@ -439,7 +439,7 @@ void CatalogRepository::SetAggregates(db::Tx& tx, std::int64_t product_id, const
 std::int64_t CatalogRepository::InsertVariant(db::Tx& tx, const Variant& v, std::int64_t now) const {
   std::int64_t id = 0;
   Binds b;
-  b.Int(v.product_id).Str(v.sku).Str(json::serialize(v.options)).Int(v.price).OptInt(v.compare_at_price);
+  b.Int(v.product_id).Str(v.sku).Str(core::JsonText(v.options)).Int(v.price).OptInt(v.compare_at_price);
   b.Str(v.currency).Int(v.weight_grams).Str(v.barcode).Int(v.position).Int(now).Int(now);
   Rows(tx, kInsertVariant, std::move(b), [&](const db::Row& r) { id = db::RowInt(r, 0); });
   Exec(tx, kInsertLevel, std::move(Binds().Int(id).Int(v.on_hand).Int(v.low_stock_threshold).Int(now)));
@@ -448,7 +448,7 @@ std::int64_t CatalogRepository::InsertVariant(db::Tx& tx, const Variant& v, std:
 
 void CatalogRepository::UpdateVariant(db::Tx& tx, const Variant& v, std::int64_t now) const {
   Binds b;
-  b.Str(v.sku).Str(json::serialize(v.options)).Int(v.price).OptInt(v.compare_at_price).Str(v.currency);
+  b.Str(v.sku).Str(core::JsonText(v.options)).Int(v.price).OptInt(v.compare_at_price).Str(v.currency);
   b.Int(v.weight_grams).Str(v.barcode).Int(v.position).Int(now).Int(v.id);
   Exec(tx, kUpdateVariant, std::move(b));
 }

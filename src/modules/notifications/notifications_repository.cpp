@@ -3,8 +3,8 @@
 #include <soci/soci.h>
 
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 
+#include "core/json_text.hpp"
 #include "db/binds.hpp"
 #include "db/database.hpp"
 #include "db/rows.hpp"
@@ -84,7 +84,7 @@ std::string ChannelsText(const Broadcast& b) {
 
 std::optional<std::int64_t> NotificationsRepository::Insert(db::Tx& tx, const Notification& n) const {
   db::Binds b;
-  b.Int(n.user_id).Str(n.type).Str(n.title).Str(n.body).Str(json::serialize(n.data)).OptStr(n.link);
+  b.Int(n.user_id).Str(n.type).Str(n.title).Str(n.body).Str(core::JsonText(n.data)).OptStr(n.link);
   b.OptStr(n.dedupe_key).Int(n.created_at);
   const bool sqlite = tx.dialect == db::Dialect::kSqlite;
   try {

@@ -1,10 +1,10 @@
 #include "modules/orders/orders_service.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <charconv>
 
 #include "core/crypto.hpp"
 #include "core/cursor.hpp"
+#include "core/json_text.hpp"
 #include "core/log.hpp"
 #include "http/request.hpp"
 #include "modules/orders/order_json.hpp"
@@ -231,7 +231,7 @@ std::optional<PlacedOrder> OrdersService::AnswerAbandoned(const infra::Idempoten
 Result<PlacedOrder> OrdersService::AnswerAsStored(const infra::IdempotencyKey& key, std::int64_t order_id) {
   return db_.Write([&](db::Tx& tx) -> Result<PlacedOrder> {
     EMP_ASSIGN(auto detail, LoadDetail(tx, order_id, std::nullopt));
-    PlacedOrder answer{201, json::serialize(OrderDetailJson(detail))};
+    PlacedOrder answer{201, core::JsonText(OrderDetailJson(detail))};
     EMP_TRY(idempotency_.Complete(tx, key, answer.status, answer.body));
     return answer;
   });
@@ -328,7 +328,7 @@ PlacedOrder OrdersService::Answer(const OrderDetail& detail, const Result<paymen
     auto problem = http::Response::Problem(outcome.error(), in.instance, in.request_id);
     return {problem.status, problem.body};
   }
-  return {201, json::serialize(OrderDetailJson(detail))};
+  return {201, core::JsonText(OrderDetailJson(detail))};
 }
 
 Result<bool> OrdersService::Settle(db::Tx& tx, Order& order, const payments::PaymentOutcome& outcome,

@@ -1,9 +1,8 @@
 #include "modules/refunds/refunds_service.hpp"
 
-#include <boost/json/serialize.hpp>
-
 #include "core/crypto.hpp"
 #include "core/cursor.hpp"
+#include "core/json_text.hpp"
 #include "core/log.hpp"
 #include "http/request.hpp"
 
@@ -259,7 +258,7 @@ Result<infra::StoredResponse> RefundsService::RefundOrder(const http::Request& r
 
   auto recorded = db_.Write([&](db::Tx& tx) -> Result<infra::StoredResponse> {
     EMP_ASSIGN(const Refund refund, RecordRefund(tx, req, plan, *paid));
-    const std::string body = json::serialize(ToJson(refund));
+    const std::string body = core::JsonText(ToJson(refund));
     EMP_TRY(idempotency_.Complete(tx, key, 201, body));
     return infra::StoredResponse{201, body};
   });
