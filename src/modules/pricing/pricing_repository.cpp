@@ -151,19 +151,27 @@ ShippingCountry CountryFrom(const db::Row& r) {
 
 TaxRate TaxFrom(const db::Row& r) { return {db::RowStr(r, 0), db::RowInt(r, 1), db::RowInt(r, 2)}; }
 
+/// A discount's terms from 11 columns starting at `first`: id, code, kind, value, min_subtotal,
+/// starts_at, ends_at, max_uses, max_uses_per_customer, uses, active (a DiscountCode or a
+/// DiscountRule).
+template <typename Discount>
+void ReadDiscountTerms(const db::Row& r, int first, Discount& d) {
+  d.id = db::RowInt(r, first);
+  d.code = db::RowStr(r, first + 1);
+  d.percentage = db::RowStr(r, first + 2) == "percentage";
+  d.value = db::RowInt(r, first + 3);
+  d.min_subtotal = db::RowInt(r, first + 4);
+  d.starts_at = db::RowOptInt(r, first + 5);
+  d.ends_at = db::RowOptInt(r, first + 6);
+  d.max_uses = db::RowOptInt(r, first + 7);
+  d.max_uses_per_customer = db::RowOptInt(r, first + 8);
+  d.uses = db::RowInt(r, first + 9);
+  d.active = db::RowInt(r, first + 10) != 0;
+}
+
 DiscountCode DiscountFrom(const db::Row& r) {
   DiscountCode d;
-  d.id = db::RowInt(r, 0);
-  d.code = db::RowStr(r, 1);
-  d.percentage = db::RowStr(r, 2) == "percentage";
-  d.value = db::RowInt(r, 3);
-  d.min_subtotal = db::RowInt(r, 4);
-  d.starts_at = db::RowOptInt(r, 5);
-  d.ends_at = db::RowOptInt(r, 6);
-  d.max_uses = db::RowOptInt(r, 7);
-  d.max_uses_per_customer = db::RowOptInt(r, 8);
-  d.uses = db::RowInt(r, 9);
-  d.active = db::RowInt(r, 10) != 0;
+  ReadDiscountTerms(r, 0, d);
   d.created_at = db::RowInt(r, 11);
   d.updated_at = db::RowInt(r, 12);
   return d;
@@ -227,17 +235,7 @@ QuoteData PricingRepository::LoadQuoteData(db::Tx& tx, std::int64_t user_id, con
     q.loyalty_balance = db::RowInt(r, 0);
     if (r.IsNull(1)) return;
     DiscountRule d;
-    d.id = db::RowInt(r, 1);
-    d.code = db::RowStr(r, 2);
-    d.percentage = db::RowStr(r, 3) == "percentage";
-    d.value = db::RowInt(r, 4);
-    d.min_subtotal = db::RowInt(r, 5);
-    d.starts_at = db::RowOptInt(r, 6);
-    d.ends_at = db::RowOptInt(r, 7);
-    d.max_uses = db::RowOptInt(r, 8);
-    d.max_uses_per_customer = db::RowOptInt(r, 9);
-    d.uses = db::RowInt(r, 10);
-    d.active = db::RowInt(r, 11) != 0;
+    ReadDiscountTerms(r, 1, d);
     d.uses_by_customer = db::RowInt(r, 12);
     q.discount = std::move(d);
   });
