@@ -38,7 +38,7 @@ class OrdersHarness : public auth::testing::AuthHarness {
     catalog_ = std::make_unique<catalog::CatalogModule>(db(), clock_, *audit_, nullptr, members_, &events_);
     pricing_ = std::make_unique<pricing::PricingModule>(db(), clock_, *audit_, plans_);
     cart_ = std::make_unique<cart::CartModule>(db(), clock_, *catalog_, *pricing_, *auth_);
-    payments_ = std::make_unique<payments::PaymentsModule>(db(), config_, clock_, *auth_);
+    payments_ = std::make_unique<payments::PaymentsModule>(db(), config_, clock_, *auth_, MakeProvider());
     jobs_ = std::make_unique<infra::jobs::JobQueue>(db(), clock_);
     notifications_ = std::make_unique<notifications::NotificationsModule>(db(), config_, clock_, *auth_, *mail_, *jobs_,
                                                                           *audit_, &events_, everyone_on_free_);
@@ -159,6 +159,9 @@ class OrdersHarness : public auth::testing::AuthHarness {
     std::lock_guard lock(events_mutex_);
     return published_;
   }
+
+  /// The processor the payments module uses; null: the one configuration picks (simulated).
+  virtual std::unique_ptr<payments::PaymentProvider> MakeProvider() { return nullptr; }
 
   static std::string StatusOf(const CallResult& r) { return r.str("status"); }
   static std::int64_t Id(const CallResult& r) { return r.obj().at("id").as_int64(); }

@@ -5,9 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
+#include "modules/payments/simulated_provider.hpp"
 #include "orders_fixture.hpp"
 
 namespace emporium::orders::testing {
@@ -571,6 +573,65 @@ TEST_F(OrdersFlow, APaymentThatSucceedsAsTheOrderIsCancelledIsRefunded) {
   EXPECT_EQ(CountRows("SELECT COUNT(*) FROM payment_refunds WHERE payment_id = " + std::to_string(payment_id)), 1);
   EXPECT_EQ(StockOf(v).on_hand, 5);
   EXPECT_EQ(StockOf(v).reserved, 0);
+}
+
+/// The simulated processor, except that cancelling an intent cannot reach it; counts the attempts.
+class UnreachableForCancels final : public payments::PaymentProvider {
+ public:
+  explicit UnreachableForCancels(std::atomic<int>& attempts) : attempts_(attempts) {}
+  std::string_view Name() const override { return inner_.Name(); }
+  Result<std::string> CreateCustomer(const std::string& e, const std::string& n, const std::string& k) override {
+    return inner_.CreateCustomer(e, n, k);
+  }
+  Result<payments::Card> AttachCard(const std::string& c, const std::string& t, const std::string& k) override {
+    return inner_.AttachCard(c, t, k);
+  }
+  Status DetachCard(const std::string& pm) override { return inner_.DetachCard(pm); }
+  Result<payments::Intent> CreateIntent(const payments::IntentRequest& r) override { return inner_.CreateIntent(r); }
+  Result<payments::Intent> ConfirmIntent(const std::string& i, const std::string& k) override {
+    return inner_.ConfirmIntent(i, k);
+  }
+  Result<payments::Intent> RetrieveIntent(const std::string& i) override { return inner_.RetrieveIntent(i); }
+  Result<payments::Intent> CancelIntent(const std::string&, const std::string&) override {
+    ++attempts_;
+    return Error::Unavailable("The payment processor cannot be reached.");
+  }
+  Result<payments::Refund> CreateRefund(const payments::RefundRequest& r) override { return inner_.CreateRefund(r); }
+
+ private:
+  payments::SimulatedProvider inner_;
+  std::atomic<int>& attempts_;
+};
+
+class OrdersWithoutProcessorCancels : public OrdersFlow {
+ protected:
+  std::unique_ptr<payments::PaymentProvider> MakeProvider() override {
+    return std::make_unique<UnreachableForCancels>(cancel_attempts_);
+  }
+  std::atomic<int> cancel_attempts_{0};
+};
+
+// The processor is down when reservations expire: every reservation is still released, the first
+// cancellation that cannot reach the processor ends the tries for the rest of the sweep (each could
+// take its three attempts' timeouts), and the payments stay as they were, for a late success to be
+// refunded.
+TEST_F(OrdersWithoutProcessorCancels, ASweepReleasesEveryReservationWhenTheProcessorIsDown) {
+  const auto v = Variant("HP-DOWN", 10);
+  std::vector<CallResult> pending;
+  for (int i = 1; i <= 3; ++i) {
+    auto buyer = Customer(i);
+    AddToCart(buyer, v, 1);
+    pending.push_back(PlaceOrder(buyer, "down-" + std::to_string(i), OrderBody("pm_card_authenticationRequired")));
+    ASSERT_EQ(pending.back().status, 201) << pending.back().response.body;
+  }
+  ASSERT_EQ(StockOf(v).reserved, 3);
+  clock_.Advance(config_.reservation_ttl + std::chrono::seconds(1));
+  auto expired = orders_->ExpireReservations();
+  ASSERT_TRUE(expired) << expired.error().message;
+  EXPECT_EQ(*expired, 3);
+  EXPECT_EQ(StockOf(v).reserved, 0);
+  EXPECT_EQ(cancel_attempts_.load(), 1);
+  EXPECT_EQ(CountRows("SELECT COUNT(*) FROM payments WHERE status = 'requires_action'"), 3);
 }
 
 TEST_F(OrdersFlow, TheSweeperThreadExpiresReservationsOnItsOwn) {

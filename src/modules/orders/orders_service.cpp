@@ -665,18 +665,20 @@ Result<OrderDetail> OrdersService::Cancel(std::int64_t order_id, std::optional<s
   return Detail(order_id, owner);
 }
 
-void OrdersService::CancelPendingPayment(const Order& order) {
+bool OrdersService::CancelPendingPayment(const Order& order) {
   auto payment = db_.Read([&](db::Tx& tx) { return Result<std::optional<PaymentView>>(PaymentOf(tx, order.id)); });
-  if (!payment || !*payment) return;
+  if (!payment || !*payment) return true;
   const std::string& status = (*payment)->status;
-  if (status != "requires_action" && status != "processing") return;
+  if (status != "requires_action" && status != "processing") return true;
   // A "succeeded" answer (the customer paid a moment before) reaches OnPaymentEvent like a
   // webhook would, which refunds it.
   if (auto cancelled = payments_.CancelPending((*payment)->id); !cancelled) {
     Log()->warn(R"({{"msg":"payment of a cancelled order not cancelled at the processor","order_id":{},)"
                 R"("payment_id":{},"error":"{}"}})",
                 order.id, (*payment)->id, core::JsonEscape(cancelled.error().message));
+    return cancelled.error().code != ErrorCode::kUnavailable;
   }
+  return true;
 }
 
 Status OrdersService::RefundCancelled(const Order& order, const catalog::Actor& actor) {
@@ -751,6 +753,10 @@ Result<int> OrdersService::ExpireReservations() {
     return repo_.ExpiredReservations(tx, now, kExpiryBatch);
   }));
   int expired = 0;
+  // Each cancellation at the processor can take its three attempts' timeouts when the processor
+  // is down: after the first that cannot reach it, the rest of the batch is left to the refund of
+  // a late success, so that the sweep still releases every reservation on time.
+  bool processor_reachable = true;
   for (auto id : ids) {
     // One transaction per order: a payment landing on one of them cannot hold back the others.
     Order order;
@@ -762,7 +768,7 @@ Result<int> OrdersService::ExpireReservations() {
     if (!moved) return std::move(moved).error();
     if (!*moved) continue;
     ++expired;
-    CancelPendingPayment(order);
+    if (processor_reachable) processor_reachable = CancelPendingPayment(order);
   }
   EMP_TRY(db_.Write([&](db::Tx& tx) { return idempotency_.Purge(tx); }));
   return expired;

@@ -126,7 +126,8 @@ class OrdersService {
   /// After an unpaid order was cancelled: cancels its payment at the processor if it still waits
   /// for the customer (3-D Secure) or the processor, so that it can no longer be charged (outside
   /// any transaction). A failure is logged: a payment that succeeds later is refunded instead.
-  void CancelPendingPayment(const Order& order);
+  /// False when the processor could not be reached.
+  bool CancelPendingPayment(const Order& order);
 
   /// The conditional status update with its timeline entry, events and customer notification;
   /// false when the order moved meanwhile.
