@@ -228,6 +228,34 @@ TEST_F(RefundsApi, ARequestForADeliveredOrderIsReviewedAndApprovedOnce) {
   EXPECT_TRUE(none_pending.obj().at("items").as_array().empty());
 }
 
+// An approval stops after the processor refunded the whole remaining amount, before the request
+// was marked (here the request's update fails). Approving again finishes with that refund: planning
+// a new one would find nothing left to refund and leave the request pending for ever.
+TEST_F(RefundsApi, AnApprovalThatStoppedAfterTheProcessorRefundedIsFinishedByTheNext) {
+  auto ada = Customer(1);
+  auto support = Staff("support@shop.test", Role::kSupport);
+  const auto order = DeliveredOrder(ada, "HP-1");
+  auto created = Post("/api/v1/orders/" + std::to_string(order.id) + "/refund-requests", Reason(), ada.access_token);
+  ASSERT_EQ(created.status, 201) << created.response.body;
+  const auto approve_path = "/api/v1/admin/refund-requests/" + std::to_string(Id(created)) + "/approve";
+
+  FailUpdates("request_stuck", "refund_requests");
+  const auto first = Post(approve_path, json::object{}, support.access_token);
+  ExecSql("DROP TRIGGER request_stuck");
+  EXPECT_GE(first.status, 500) << first.response.body;
+  ASSERT_EQ(CountRows("SELECT COUNT(*) FROM payment_refunds WHERE status = 'succeeded'"), 1);
+  ASSERT_EQ(CountRows("SELECT COUNT(*) FROM refunds"), 0);
+
+  const auto again = Post(approve_path, json::object{}, support.access_token);
+  ASSERT_EQ(again.status, 200) << again.response.body;
+  EXPECT_EQ(again.str("status"), "approved");
+  EXPECT_EQ(again.obj().at("refund").as_object().at("amount").as_object().at("amount").as_int64(),
+            order.total - FeeOf(order.id));
+  EXPECT_EQ(OrderStatus(order.id, ada), "refunded");
+  EXPECT_EQ(CountRows("SELECT COUNT(*) FROM payment_refunds"), 1);
+  EXPECT_EQ(CountRows("SELECT COUNT(*) FROM refunds"), 1);
+}
+
 TEST_F(RefundsApi, ADeniedRequestNeedsAReasonThatTheCustomerIsSent) {
   auto ada = Customer(1);
   const auto order = DeliveredOrder(ada, "HP-1");

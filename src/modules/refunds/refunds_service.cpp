@@ -331,6 +331,10 @@ Result<json::object> RefundsService::Approve(const http::Request& req, std::int6
     RefundRequest request;
     Plan plan;
   };
+  // One processor key per request: two staff approving at once get the same single refund, and an
+  // approval that stopped after the processor refunded (before the request was marked) is
+  // finished by the next one with that refund instead of re-planning around it.
+  const std::string payment_key = "refund-request-" + std::to_string(request_id);
   EMP_ASSIGN(Begun begun, db_.Write([&](db::Tx& tx) -> Result<Begun> {
     auto request = repository_.FindRequest(tx, request_id);
     if (!request) return Error::NotFound("The refund request does not exist.");
@@ -339,14 +343,12 @@ Result<json::object> RefundsService::Approve(const http::Request& req, std::int6
                           .amount = amount ? amount : request->amount,
                           .reason = request->reason,
                           .restock = false};
-    EMP_ASSIGN(Plan plan, PlanRefund(tx, command));
+    EMP_ASSIGN(Plan plan, PlanResumed(tx, command, payment_key));
     return Begun{std::move(*request), std::move(plan)};
   }));
 
-  // One processor key per request: two staff approving at once get the same single refund.
-  EMP_ASSIGN(const auto paid,
-             payments_.Refund(begun.plan.payment.id, begun.plan.amount, "refund request " + std::to_string(request_id),
-                              "refund-request-" + std::to_string(request_id)));
+  EMP_ASSIGN(const auto paid, payments_.Refund(begun.plan.payment.id, begun.plan.amount,
+                                               "refund request " + std::to_string(request_id), payment_key));
   // The request stays pending: staff may try again (with another amount, or later).
   if (paid.status == "failed") return ProcessorRefused();
   return db_.Write([&](db::Tx& tx) -> Result<json::object> {

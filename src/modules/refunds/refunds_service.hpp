@@ -87,8 +87,9 @@ class RefundsService {
   struct Begun;
   /// Step 1: checks the order and works out the amount (in the caller's transaction).
   Result<Plan> PlanRefund(db::Tx& tx, const RefundCommand& command);
-  /// Step 1 for a retry taking over an abandoned key: the refund its first request reserved under
-  /// `payment_key`, if it got that far, else PlanRefund.
+  /// Step 1 for a retry of a refund that may have begun (an abandoned key taken over, an approval
+  /// again): the refund reserved under `payment_key`, if the first attempt got that far, else
+  /// PlanRefund.
   Result<Plan> PlanResumed(db::Tx& tx, const RefundCommand& command, const std::string& payment_key);
   /// Claims the key of a request that stopped before answering (nullopt: the key is not
   /// abandoned: its request may still be running, or it is another request's).
