@@ -326,8 +326,9 @@ Result<PaymentOutcome> PaymentsService::CancelPending(std::int64_t payment_id) {
   EMP_ASSIGN(PaymentRecord payment, db_.Read([&](db::Tx& tx) { return Get(tx, payment_id); }));
   const bool pending = payment.status == "requires_action" || payment.status == "processing";
   if (!pending || payment.intent_id.empty()) return OutcomeOf(payment);
-  EMP_ASSIGN(Intent intent,
-             provider_->CancelIntent(payment.intent_id, "emporium-cancel-" + std::to_string(payment.id)));
+  // With the record's creation time, like the charge's key: ids restart when a database is rebuilt.
+  const std::string key = "emporium-cancel-" + std::to_string(payment.id) + "-" + std::to_string(payment.created_at);
+  EMP_ASSIGN(Intent intent, provider_->CancelIntent(payment.intent_id, key));
   EMP_TRY(RecordIntent(payment, intent));
   return OutcomeOf(payment.id, intent);
 }
