@@ -256,6 +256,65 @@ TEST_F(RefundsApi, AnApprovalThatStoppedAfterTheProcessorRefundedIsFinishedByThe
   EXPECT_EQ(CountRows("SELECT COUNT(*) FROM refunds"), 1);
 }
 
+/// The simulated processor, except that it refuses the first refund asked of it.
+class RefusesTheFirstRefund final : public payments::PaymentProvider {
+ public:
+  std::string_view Name() const override { return inner_.Name(); }
+  Result<std::string> CreateCustomer(const std::string& e, const std::string& n, const std::string& k) override {
+    return inner_.CreateCustomer(e, n, k);
+  }
+  Result<payments::Card> AttachCard(const std::string& c, const std::string& t, const std::string& k) override {
+    return inner_.AttachCard(c, t, k);
+  }
+  Status DetachCard(const std::string& pm) override { return inner_.DetachCard(pm); }
+  Result<payments::Intent> CreateIntent(const payments::IntentRequest& r) override { return inner_.CreateIntent(r); }
+  Result<payments::Intent> ConfirmIntent(const std::string& i, const std::string& k) override {
+    return inner_.ConfirmIntent(i, k);
+  }
+  Result<payments::Intent> RetrieveIntent(const std::string& i) override { return inner_.RetrieveIntent(i); }
+  Result<payments::Intent> CancelIntent(const std::string& i, const std::string& k) override {
+    return inner_.CancelIntent(i, k);
+  }
+  Result<payments::Refund> CreateRefund(const payments::RefundRequest& r) override {
+    if (refused_++ == 0) return payments::Refund{.id = "re_refused", .amount = r.amount, .status = "failed"};
+    return inner_.CreateRefund(r);
+  }
+
+ private:
+  payments::SimulatedProvider inner_;
+  int refused_ = 0;
+};
+
+class RefundsWithARefusal : public FulfilmentHarness {
+ protected:
+  std::unique_ptr<payments::PaymentProvider> MakeProvider() override {
+    return std::make_unique<RefusesTheFirstRefund>();
+  }
+};
+
+// The processor refuses an approval's refund: the request stays pending, and approving it again
+// is a new attempt (a key of its own), which the processor accepts.
+TEST_F(RefundsWithARefusal, AnApprovalTheProcessorRefusedCanBeTriedAgain) {
+  auto ada = Customer(1);
+  auto support = Staff("support@shop.test", Role::kSupport);
+  const auto order = DeliveredOrder(ada, "HP-1");
+  auto created = Post("/api/v1/orders/" + std::to_string(order.id) + "/refund-requests",
+                      json::object{{"reason", "arrived broken"}, {"amount", 1500}}, ada.access_token);
+  ASSERT_EQ(created.status, 201) << created.response.body;
+  const auto approve_path = "/api/v1/admin/refund-requests/" + std::to_string(Id(created)) + "/approve";
+
+  const auto refused = Post(approve_path, json::object{}, support.access_token);
+  EXPECT_EQ(refused.status, 409) << refused.response.body;
+  EXPECT_EQ(CountRows("SELECT COUNT(*) FROM refund_requests WHERE status = 'pending'"), 1);
+
+  const auto again = Post(approve_path, json::object{}, support.access_token);
+  ASSERT_EQ(again.status, 200) << again.response.body;
+  EXPECT_EQ(again.obj().at("refund").as_object().at("amount").as_object().at("amount").as_int64(), 1500);
+  EXPECT_EQ(OrderStatus(order.id, ada), "partially_refunded");
+  EXPECT_EQ(CountRows("SELECT COUNT(*) FROM payment_refunds WHERE status = 'failed'"), 1);
+  EXPECT_EQ(CountRows("SELECT COUNT(*) FROM payment_refunds WHERE status = 'succeeded'"), 1);
+}
+
 TEST_F(RefundsApi, ADeniedRequestNeedsAReasonThatTheCustomerIsSent) {
   auto ada = Customer(1);
   const auto order = DeliveredOrder(ada, "HP-1");

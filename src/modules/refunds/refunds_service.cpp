@@ -330,11 +330,12 @@ Result<json::object> RefundsService::Approve(const http::Request& req, std::int6
   struct Begun {
     RefundRequest request;
     Plan plan;
+    std::string payment_key;
   };
-  // One processor key per request: two staff approving at once get the same single refund, and an
-  // approval that stopped after the processor refunded (before the request was marked) is
-  // finished by the next one with that refund instead of re-planning around it.
-  const std::string payment_key = "refund-request-" + std::to_string(request_id);
+  // One processor key per attempt of a request: two staff approving at once get the same single
+  // refund, and an approval that stopped after the processor refunded (before the request was
+  // marked) is finished by the next one with that refund instead of re-planning around it. After
+  // the processor refused an attempt, the next approval is a new attempt with a key of its own.
   EMP_ASSIGN(Begun begun, db_.Write([&](db::Tx& tx) -> Result<Begun> {
     auto request = repository_.FindRequest(tx, request_id);
     if (!request) return Error::NotFound("The refund request does not exist.");
@@ -343,13 +344,20 @@ Result<json::object> RefundsService::Approve(const http::Request& req, std::int6
                           .amount = amount ? amount : request->amount,
                           .reason = request->reason,
                           .restock = false};
+    EMP_ASSIGN(auto payment, payments_.FindForOrder(tx, request->order_id));
+    std::string payment_key = "refund-request-" + std::to_string(request_id);
+    for (int attempt = 1; payment; ++attempt) {
+      const auto earlier = payments_.FindRefund(tx, payment->id, payment_key);
+      if (!earlier || earlier->status != "failed") break;
+      payment_key = "refund-request-" + std::to_string(request_id) + "-" + std::to_string(attempt);
+    }
     EMP_ASSIGN(Plan plan, PlanResumed(tx, command, payment_key));
-    return Begun{std::move(*request), std::move(plan)};
+    return Begun{std::move(*request), std::move(plan), std::move(payment_key)};
   }));
 
   EMP_ASSIGN(const auto paid, payments_.Refund(begun.plan.payment.id, begun.plan.amount,
-                                               "refund request " + std::to_string(request_id), payment_key));
-  // The request stays pending: staff may try again (with another amount, or later).
+                                               "refund request " + std::to_string(request_id), begun.payment_key));
+  // The request stays pending: staff may try again (with another amount, or later), as a new attempt.
   if (paid.status == "failed") return ProcessorRefused();
   return db_.Write([&](db::Tx& tx) -> Result<json::object> {
     const std::int64_t now = clock_.NowSeconds();
