@@ -9,7 +9,7 @@
 #include <chrono>
 #include <thread>
 
-#include "modules/payments/simulated_provider.hpp"
+#include "integration/simulated_with_faults.hpp"
 #include "orders_fixture.hpp"
 
 namespace emporium::orders::testing {
@@ -576,30 +576,15 @@ TEST_F(OrdersFlow, APaymentThatSucceedsAsTheOrderIsCancelledIsRefunded) {
 }
 
 /// The simulated processor, except that cancelling an intent cannot reach it; counts the attempts.
-class UnreachableForCancels final : public payments::PaymentProvider {
+class UnreachableForCancels final : public payments::testing::SimulatedWithFaults {
  public:
   explicit UnreachableForCancels(std::atomic<int>& attempts) : attempts_(attempts) {}
-  std::string_view Name() const override { return inner_.Name(); }
-  Result<std::string> CreateCustomer(const std::string& e, const std::string& n, const std::string& k) override {
-    return inner_.CreateCustomer(e, n, k);
-  }
-  Result<payments::Card> AttachCard(const std::string& c, const std::string& t, const std::string& k) override {
-    return inner_.AttachCard(c, t, k);
-  }
-  Status DetachCard(const std::string& pm) override { return inner_.DetachCard(pm); }
-  Result<payments::Intent> CreateIntent(const payments::IntentRequest& r) override { return inner_.CreateIntent(r); }
-  Result<payments::Intent> ConfirmIntent(const std::string& i, const std::string& k) override {
-    return inner_.ConfirmIntent(i, k);
-  }
-  Result<payments::Intent> RetrieveIntent(const std::string& i) override { return inner_.RetrieveIntent(i); }
   Result<payments::Intent> CancelIntent(const std::string&, const std::string&) override {
     ++attempts_;
     return Error::Unavailable("The payment processor cannot be reached.");
   }
-  Result<payments::Refund> CreateRefund(const payments::RefundRequest& r) override { return inner_.CreateRefund(r); }
 
  private:
-  payments::SimulatedProvider inner_;
   std::atomic<int>& attempts_;
 };
 

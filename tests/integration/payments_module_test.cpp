@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "integration/payments_fixture.hpp"
+#include "integration/simulated_with_faults.hpp"
 #include "modules/payments/simulated_provider.hpp"
 
 namespace emporium::payments::testing {
@@ -295,28 +296,11 @@ TEST_F(PaymentsRefunds, ChargeRefundedEventsRaiseTheRefundedTotal) {
 }
 
 /// The simulated processor, except that refunds are refused: the held amount must come back.
-class RefusingRefunds final : public PaymentProvider {
+class RefusingRefunds final : public testing::SimulatedWithFaults {
  public:
-  std::string_view Name() const override { return inner_.Name(); }
-  Result<std::string> CreateCustomer(const std::string& e, const std::string& n, const std::string& k) override {
-    return inner_.CreateCustomer(e, n, k);
-  }
-  Result<Card> AttachCard(const std::string& c, const std::string& t, const std::string& k) override {
-    return inner_.AttachCard(c, t, k);
-  }
-  Status DetachCard(const std::string& pm) override { return inner_.DetachCard(pm); }
-  Result<Intent> CreateIntent(const IntentRequest& r) override { return inner_.CreateIntent(r); }
-  Result<Intent> ConfirmIntent(const std::string& i, const std::string& k) override {
-    return inner_.ConfirmIntent(i, k);
-  }
-  Result<Intent> RetrieveIntent(const std::string& i) override { return inner_.RetrieveIntent(i); }
-  Result<Intent> CancelIntent(const std::string& i, const std::string& k) override { return inner_.CancelIntent(i, k); }
   Result<Refund> CreateRefund(const RefundRequest&) override {
     return Error::Invalid("amount", "refused by the processor");
   }
-
- private:
-  SimulatedProvider inner_;
 };
 
 class PaymentsRefusedRefunds : public PaymentsRefunds {

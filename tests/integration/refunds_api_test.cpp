@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "fulfilment_fixture.hpp"
+#include "integration/simulated_with_faults.hpp"
 #include "modules/payments/simulated_provider.hpp"
 
 namespace emporium::fulfilment::testing {
@@ -257,31 +258,14 @@ TEST_F(RefundsApi, AnApprovalThatStoppedAfterTheProcessorRefundedIsFinishedByThe
 }
 
 /// The simulated processor, except that it refuses the first refund asked of it.
-class RefusesTheFirstRefund final : public payments::PaymentProvider {
+class RefusesTheFirstRefund final : public payments::testing::SimulatedWithFaults {
  public:
-  std::string_view Name() const override { return inner_.Name(); }
-  Result<std::string> CreateCustomer(const std::string& e, const std::string& n, const std::string& k) override {
-    return inner_.CreateCustomer(e, n, k);
-  }
-  Result<payments::Card> AttachCard(const std::string& c, const std::string& t, const std::string& k) override {
-    return inner_.AttachCard(c, t, k);
-  }
-  Status DetachCard(const std::string& pm) override { return inner_.DetachCard(pm); }
-  Result<payments::Intent> CreateIntent(const payments::IntentRequest& r) override { return inner_.CreateIntent(r); }
-  Result<payments::Intent> ConfirmIntent(const std::string& i, const std::string& k) override {
-    return inner_.ConfirmIntent(i, k);
-  }
-  Result<payments::Intent> RetrieveIntent(const std::string& i) override { return inner_.RetrieveIntent(i); }
-  Result<payments::Intent> CancelIntent(const std::string& i, const std::string& k) override {
-    return inner_.CancelIntent(i, k);
-  }
   Result<payments::Refund> CreateRefund(const payments::RefundRequest& r) override {
     if (refused_++ == 0) return payments::Refund{.id = "re_refused", .amount = r.amount, .status = "failed"};
     return inner_.CreateRefund(r);
   }
 
  private:
-  payments::SimulatedProvider inner_;
   int refused_ = 0;
 };
 
