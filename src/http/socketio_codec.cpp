@@ -62,7 +62,7 @@ std::string Encode(const Packet& packet) {
     out += ',';
   }
   if (packet.id) out += std::to_string(*packet.id);
-  if (packet.data) out += core::JsonText(*packet.data);
+  if (packet.data) core::AppendJsonText(out, *packet.data);
   return out;
 }
 
